@@ -1,0 +1,38 @@
+# The two set-up commands of the contract: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+# The demo runs in development mode; one random key per `make run`, shared by every process it starts.
+MEETAPP_ENV ?= development
+# The suite runs on SQLite and on this PostgreSQL; under CI=true PostgreSQL is required.
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PIP := $(BIN)/python -m pip install --disable-pip-version-check --quiet
+
+export FLASK_APP := wsgi
+
+.PHONY: run test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(PIP) -r requirements.txt
+	@touch $@
+
+$(VENV)/.test: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(PIP) -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+run: $(VENV)/.runtime
+	@export MEETAPP_ENV=$(MEETAPP_ENV) SECRET_KEY="$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}"; \
+	$(BIN)/flask db upgrade && \
+	$(BIN)/flask seed-demo && \
+	echo "meetapp is at http://127.0.0.1:$(PORT)  (Ctrl+C stops it)" && \
+	exec $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.test
+	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
