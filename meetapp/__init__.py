@@ -1,0 +1,124 @@
+"""meetapp: mentoring and telehealth sessions whose video links cannot leak."""
+import os
+import sqlite3
+from pathlib import Path
+
+import sqlalchemy as sa
+from dotenv import load_dotenv
+from flask import Flask
+
+from meetapp import config as settings
+from meetapp.extensions import csrf, db, limiter, login_manager, mail, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; `config` (tests) replaces settings read from the environment."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, config: dict | None) -> None:
+    if config is None:
+        dotenv = settings.dotenv_path(str(PROJECT_ROOT))
+        if dotenv:
+            load_dotenv(dotenv, override=False)
+        config = settings.from_environ(os.environ, app.instance_path)
+    app.config.from_mapping(config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+
+    from meetapp.models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    # Foreign keys are off by default in SQLite; WAL lets readers work while one writer writes.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from meetapp.api import bp as api_bp
+    from meetapp.auth import bp as auth_bp
+    from meetapp.dashboard import bp as dashboard_bp
+    from meetapp.health import bp as health_bp
+    from meetapp.sessions import bp as sessions_bp
+    from meetapp.settings import bp as settings_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(sessions_bp, url_prefix="/sessions")
+    app.register_blueprint(settings_bp, url_prefix="/settings")
+    app.register_blueprint(api_bp, url_prefix="/api")
+    # The API authenticates writes by bearer token or checks CSRF itself (see api.auth).
+    csrf.exempt(api_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from meetapp.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from meetapp.templating import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    )
+
+    @app.after_request
+    def add_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", csp)
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from meetapp.cli import register
+
+    register(app)

@@ -1,0 +1,124 @@
+"""Settings read from the environment (and `.env`), checked once at start-up."""
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the app must not start."""
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of minutes, got {raw!r}.") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, got {value}.")
+    return value
+
+
+def _minutes_list(environ: Mapping[str, str], name: str, default: str) -> tuple[int, ...]:
+    raw = environ.get(name, "").strip() or default
+    try:
+        values = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be comma-separated whole minutes, got {raw!r}.") from None
+    if not values or any(v <= 0 for v in values):
+        raise ConfigError(f"{name} must list positive minutes, got {raw!r}.")
+    return tuple(sorted(set(values), reverse=True))
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    return raw in ("1", "true", "yes", "on")
+
+
+def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = environ.get("MEETAPP_ENV", "production").strip() or "production"
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"MEETAPP_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}.")
+    secret_key = environ.get("SECRET_KEY", "").strip()
+    if not secret_key:
+        if env == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set. Production refuses to start without it: "
+                "set SECRET_KEY to a long random string (python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        secret_key = secrets.token_hex(32)
+    fallbacks = [key.strip() for key in environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()]
+    database_url = environ.get("DATABASE_URL", "").strip() or (
+        "sqlite:///" + str(Path(instance_path) / "meetapp.db")
+    )
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    secure_cookies = env == "production"
+
+    config = {
+        "MEETAPP_ENV": env,
+        "SECRET_KEY": secret_key,
+        "SECRET_KEY_FALLBACKS": fallbacks,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "PUBLIC_BASE_URL": environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/") or "http://127.0.0.1:5000",
+        "JITSI_BASE_URL": environ.get("JITSI_BASE_URL", "").strip().rstrip("/") or "https://meet.jit.si",
+        "JITSI_ROOM_PREFIX": environ.get("JITSI_ROOM_PREFIX", "").strip() or "meetapp",
+        "JITSI_ALLOW_EARLY_MINUTES": _int(environ, "JITSI_ALLOW_EARLY_MINUTES", 15),
+        "JITSI_MAX_LATE_MINUTES": _int(environ, "JITSI_MAX_LATE_MINUTES", 30),
+        "REMINDER_OFFSETS_MINUTES": _minutes_list(environ, "REMINDER_OFFSETS_MINUTES", "1440,15"),
+        "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Per address and per account; failed attempts only (see auth.routes).
+        "LOGIN_RATE_LIMIT_PER_ADDRESS": environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "").strip() or "20 per minute;100 per hour",
+        "LOGIN_RATE_LIMIT_PER_ACCOUNT": environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT", "").strip() or "5 per minute;20 per hour",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAIL_SERVER": environ.get("MAIL_SERVER", "").strip() or None,
+        "MAIL_PORT": _int(environ, "MAIL_PORT", 25),
+        "MAIL_USE_TLS": _flag(environ, "MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _flag(environ, "MAIL_USE_SSL", False),
+        "MAIL_USERNAME": environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": environ.get("MAIL_DEFAULT_SENDER") or "meetapp <no-reply@meetapp.localhost>",
+    }
+    if database_url.startswith("sqlite"):
+        # Waiting writers queue on the database lock instead of failing at once.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    else:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    return config
+
+
+def testing_config(database_url: str, **overrides) -> dict:
+    """Settings for the test suite: a fixed key, no CSRF in the plain client unless a test turns it on."""
+    config = from_environ({"MEETAPP_ENV": "testing", "SECRET_KEY": "test-secret-key"}, instance_path="/nonexistent")
+    engine_options = {"connect_args": {"timeout": 30}} if database_url.startswith("sqlite") else {}
+    config.update(
+        TESTING=True,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options,
+        WTF_CSRF_ENABLED=False,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+    )
+    config.update(overrides)
+    return config
+
+
+def dotenv_path(root: str) -> str | None:
+    path = os.path.join(root, ".env")
+    return path if os.path.exists(path) else None

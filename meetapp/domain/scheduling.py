@@ -1,0 +1,149 @@
+"""Booking rules and the session lifecycle: who may do what, and in which state.
+
+Every refusal is a `SchedulingError` carrying a stable code for the API and a
+sentence for a person; the web layers only translate it to a status code.
+"""
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+MIN_DURATION_MINUTES = 15
+MAX_DURATION_MINUTES = 240
+MAX_CANCEL_REASON_LENGTH = 500
+# Far enough for any real booking, near enough to stop typos like year 20260.
+MAX_BOOKING_HORIZON = timedelta(days=730)
+
+# name -> (default duration, early access minutes, late access minutes)
+DEFAULT_SESSION_TYPES = {
+    "Standard": (60, 15, 30),
+    "Quick check-up": (15, 5, 15),
+    "Group therapy": (90, 30, 60),
+    "Emergency consultation": (30, 60, 120),
+}
+
+
+class Role(StrEnum):
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+    ADMIN = "admin"
+
+
+class SessionStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class Action(StrEnum):
+    CONFIRM = "confirm"
+    CANCEL = "cancel"
+    RESCHEDULE = "reschedule"
+
+
+class SchedulingError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class InvalidRequest(SchedulingError):
+    """Input that can never succeed as given; `fields` maps field names to messages."""
+
+    status = 400
+    code = "validation_error"
+
+    def __init__(self, fields: dict[str, str], message: str = "Some fields need attention."):
+        super().__init__(message)
+        self.fields = fields
+
+
+class Forbidden(SchedulingError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(SchedulingError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(SchedulingError):
+    status = 409
+    code = "conflict"
+
+
+def new_session_id() -> str:
+    """An opaque, unguessable session id (96 random bits), never a sequence number."""
+    return secrets.token_urlsafe(12)
+
+
+def slot_end(starts_at: datetime, duration_minutes: int) -> datetime:
+    return starts_at + timedelta(minutes=duration_minutes)
+
+
+@dataclass
+class BookingCheck:
+    """Collects field errors so a person sees all of them at once."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise InvalidRequest(dict(self.errors))
+
+
+def check_duration(duration_minutes: object, check: BookingCheck, name: str = "durationMinutes") -> None:
+    if isinstance(duration_minutes, bool) or not isinstance(duration_minutes, int):
+        check.add(name, "Give the duration as a whole number of minutes.")
+    elif not MIN_DURATION_MINUTES <= duration_minutes <= MAX_DURATION_MINUTES:
+        check.add(name, f"The duration must be between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes.")
+
+
+def check_start(starts_at: datetime | None, now: datetime, check: BookingCheck, name: str = "startsAt") -> None:
+    if starts_at is None:
+        return
+    if starts_at <= now:
+        check.add(name, "The start is in the past; pick a time that is still ahead.")
+    elif starts_at - now > MAX_BOOKING_HORIZON:
+        check.add(name, "Sessions can be booked up to two years ahead.")
+
+
+def check_cancel_reason(reason: object, check: BookingCheck) -> None:
+    if reason is None:
+        return
+    if not isinstance(reason, str):
+        check.add("reason", "The reason must be text.")
+    elif len(reason) > MAX_CANCEL_REASON_LENGTH:
+        check.add("reason", f"Keep the reason under {MAX_CANCEL_REASON_LENGTH} characters.")
+
+
+def check_participant(user_id: int, mentor_id: int, mentee_id: int) -> None:
+    if user_id not in (mentor_id, mentee_id):
+        raise Forbidden("This session belongs to other people.", "not_participant")
+
+
+def check_transition(action: Action, status: SessionStatus, ends_at: datetime, now: datetime) -> None:
+    """Refuse an action that does not apply to the session's current state (409)."""
+    if status is SessionStatus.CANCELLED:
+        if action is Action.CANCEL:
+            raise Conflict("This session is already cancelled.", "already_cancelled")
+        raise Conflict("This session was cancelled; book a new one instead.", "cancelled")
+    if ends_at <= now:
+        raise Conflict("This session is over and can no longer be changed.", "session_over")
+    if action is Action.CONFIRM and status is SessionStatus.CONFIRMED:
+        raise Conflict("This session is already confirmed.", "already_confirmed")
+
+
+def check_may_act(action: Action, user_id: int, mentor_id: int, mentee_id: int) -> None:
+    check_participant(user_id, mentor_id, mentee_id)
+    if action is Action.CONFIRM and user_id != mentor_id:
+        raise Forbidden("Only the mentor can confirm a session.", "not_mentor")

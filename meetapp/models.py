@@ -1,0 +1,212 @@
+"""Database models. Datetimes are aware UTC on the Python side on every database."""
+from datetime import UTC, datetime
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from meetapp.domain.scheduling import Role, SessionStatus, new_session_id
+from meetapp.domain.timeutil import minutes_between, utcnow
+from meetapp.extensions import db
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Store UTC, always hand back aware UTC (SQLite returns naive values otherwise)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _enum(enum_cls, name: str) -> sa.Enum:
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Stored lower-cased (see `normalise_email`), so the unique index is case-insensitive.
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    role: so.Mapped[Role] = so.mapped_column(_enum(Role, "user_role"))
+    timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    mentor_profile: so.Mapped[Optional["MentorProfile"]] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @so.validates("email")
+    def _normalise_email(self, key: str, value: str) -> str:
+        return normalise_email(value)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_mentor(self) -> bool:
+        return self.role is Role.MENTOR
+
+    @property
+    def is_mentee(self) -> bool:
+        return self.role is Role.MENTEE
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+class MentorProfile(db.Model):
+    __tablename__ = "mentor_profiles"
+
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    video_provider: so.Mapped[str] = so.mapped_column(sa.String(16), default="jitsi", server_default="jitsi")
+    manual_meeting_url: so.Mapped[Optional[str]] = so.mapped_column(sa.String(2048))
+    auto_confirm: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # Bumped by every booking and reschedule with this mentor: the UPDATE takes the
+    # row lock (PostgreSQL) or the write lock (SQLite) that serialises overlap checks.
+    schedule_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+
+    user: so.Mapped[User] = so.relationship(back_populates="mentor_profile")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "video_provider IN ('jitsi', 'google', 'zoom', 'manual')", name="video_provider_known"
+        ),
+    )
+
+
+class SessionType(db.Model):
+    __tablename__ = "session_types"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    default_duration_minutes: so.Mapped[int] = so.mapped_column(default=60)
+    # Empty means "use JITSI_ALLOW_EARLY_MINUTES / JITSI_MAX_LATE_MINUTES".
+    early_access_minutes: so.Mapped[Optional[int]]
+    late_access_minutes: so.Mapped[Optional[int]]
+
+    __table_args__ = (
+        sa.CheckConstraint("default_duration_minutes BETWEEN 15 AND 240", name="duration_range"),
+        sa.CheckConstraint("early_access_minutes >= 0", name="early_not_negative"),
+        sa.CheckConstraint("late_access_minutes >= 0", name="late_not_negative"),
+    )
+
+
+class MentoringSession(db.Model):
+    __tablename__ = "mentoring_sessions"
+
+    id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=new_session_id)
+    mentor_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    mentee_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    session_type_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("session_types.id"))
+    # The end is stored (not only the duration) so overlap checks are one indexed range query.
+    starts_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    ends_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    status: so.Mapped[SessionStatus] = so.mapped_column(
+        _enum(SessionStatus, "session_status"), default=SessionStatus.PENDING
+    )
+    # Every join link carries this; bumping it revokes all earlier links.
+    link_version: so.Mapped[int] = so.mapped_column(default=1)
+    cancel_reason: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
+    cancelled_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    confirmed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    cancelled_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    # Optimistic lock: a change made from a stale copy fails instead of overwriting another.
+    revision: so.Mapped[int] = so.mapped_column(default=1)
+
+    # Joined eagerly: every view of a session shows both people and the type, in one query.
+    mentor: so.Mapped[User] = so.relationship(foreign_keys=[mentor_id], lazy="joined", innerjoin=True)
+    mentee: so.Mapped[User] = so.relationship(foreign_keys=[mentee_id], lazy="joined", innerjoin=True)
+    session_type: so.Mapped[SessionType] = so.relationship(lazy="joined", innerjoin=True)
+    cancelled_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[cancelled_by_id], lazy="joined")
+
+    __table_args__ = (
+        sa.Index("ix_mentoring_sessions_mentor_id_starts_at", "mentor_id", "starts_at"),
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint("link_version >= 1", name="link_version_positive"),
+    )
+    __mapper_args__ = {"version_id_col": revision}
+
+    @property
+    def duration_minutes(self) -> int:
+        return minutes_between(self.starts_at, self.ends_at)
+
+    def is_participant(self, user_id: int) -> bool:
+        return user_id in (self.mentor_id, self.mentee_id)
+
+    def other_participant(self, user_id: int) -> User:
+        return self.mentee if user_id == self.mentor_id else self.mentor
+
+    def __repr__(self) -> str:
+        return f"<MentoringSession {self.id} {self.status} {self.starts_at:%Y-%m-%d %H:%M}Z>"
+
+
+class ApiToken(db.Model):
+    """A personal API token. Only its SHA-256 is kept; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    # The first characters, so a person can tell their tokens apart.
+    prefix: so.Mapped[str] = so.mapped_column(sa.String(16))
+    label: so.Mapped[str] = so.mapped_column(sa.String(80))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+
+    user: so.Mapped[User] = so.relationship()
+
+
+class AttendanceEvent(db.Model):
+    """One join attempt, allowed or refused."""
+
+    __tablename__ = "attendance_events"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    session_id: so.Mapped[str] = so.mapped_column(sa.ForeignKey("mentoring_sessions.id", ondelete="CASCADE"))
+    user_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    outcome: so.Mapped[str] = so.mapped_column(sa.String(16))
+    reason: so.Mapped[str] = so.mapped_column(sa.String(40))
+
+    __table_args__ = (
+        sa.Index("ix_attendance_events_session_id_at", "session_id", "at"),
+        sa.CheckConstraint("outcome IN ('joined', 'denied')", name="outcome_known"),
+    )

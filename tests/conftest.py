@@ -1,0 +1,200 @@
+"""Shared fixtures, in the style of Flask's tutorial: app, client, runner, auth, plus people and a clock.
+
+Every test that uses `app` runs once on a fresh SQLite file and, when
+TEST_DATABASE_URL is set (always under CI=true), once on PostgreSQL.
+"""
+import os
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from meetapp import create_app
+from meetapp.accounts import create_user, issue_api_token
+from meetapp.config import testing_config
+from meetapp.extensions import db
+from meetapp.scheduling import ensure_default_session_types
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+# A Monday morning in late November: far from any DST change in the zones the tests use.
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+
+
+def pytest_configure(config):
+    if IN_CI and not POSTGRES_URL:
+        raise pytest.UsageError("CI=true needs TEST_DATABASE_URL: the suite must run on PostgreSQL too.")
+
+
+def postgres_reachable() -> bool:
+    engine = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect():
+            return True
+    except sa.exc.OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def database_backends() -> list[str]:
+    """SQLite always; PostgreSQL when configured and reachable, and always under CI (where it must work)."""
+    if POSTGRES_URL and (IN_CI or postgres_reachable()):
+        return ["sqlite", "postgresql"]
+    return ["sqlite"]
+
+
+@contextmanager
+def scratch_postgres_database(prefix: str):
+    """A new, empty PostgreSQL database on TEST_DATABASE_URL's server, dropped afterwards.
+
+    Each test run gets its own, so parallel runs never see each other's rows.
+    """
+    server_url = sa.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}")
+    engine = sa.create_engine(server_url.set(database=name))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine():
+    """This run's PostgreSQL database with the schema in place."""
+    with scratch_postgres_database("meetapp_test") as engine:
+        db.metadata.create_all(engine)
+        yield engine
+
+
+@pytest.fixture(params=database_backends())
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'meetapp.db'}"
+        return
+    engine = request.getfixturevalue("postgres_engine")
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(testing_config(database_url))
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            db.create_all()
+        ensure_default_session_types()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def clock():
+    """Freeze time at NOW; `clock.move_to(...)` / `clock.shift(...)` move it."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+class People:
+    """Creates users on demand and remembers their ids (objects expire across requests)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def make(self, role: str, name: str, email: str | None = None, timezone: str = "UTC") -> int:
+        with self.app.app_context():
+            user = create_user(
+                email=email or f"{name.lower().replace(' ', '.')}@example.com",
+                name=name,
+                role=role,
+                password=PASSWORD,
+                timezone=timezone,
+            )
+            return user.id
+
+    def token(self, user_id: int) -> str:
+        from meetapp.models import User
+
+        with self.app.app_context():
+            return issue_api_token(db.session.get(User, user_id))
+
+
+@pytest.fixture
+def people(app):
+    return People(app)
+
+
+@pytest.fixture
+def mentor(people):
+    return people.make("mentor", "Mona Mentor", timezone="Europe/Berlin")
+
+
+@pytest.fixture
+def mentee(people):
+    return people.make("mentee", "Max Mentee", timezone="America/New_York")
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD, **kwargs):
+        return self._client.post("/auth/login", data={"email": email, "password": password}, **kwargs)
+
+    def logout(self):
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+class ApiClient:
+    """The test client with a bearer token on every request."""
+
+    def __init__(self, client, token: str):
+        self._client, self._headers = client, {"Authorization": f"Bearer {token}"}
+
+    def get(self, path, **kwargs):
+        return self._client.get(path, headers=self._headers, **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        return self._client.post(path, json=json, headers=self._headers, **kwargs)
+
+    def put(self, path, json=None, **kwargs):
+        return self._client.put(path, json=json, headers=self._headers, **kwargs)
+
+
+@pytest.fixture
+def api_as(client, people):
+    """`api_as(user_id)` gives an API client authenticated as that user."""
+    return lambda user_id: ApiClient(client, people.token(user_id))

@@ -1,0 +1,65 @@
+"""`flask db upgrade` on an empty database gives exactly the schema the models declare."""
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from meetapp import create_app
+from meetapp.config import testing_config
+from meetapp.extensions import db
+from tests.conftest import database_backends, scratch_postgres_database
+
+
+def empty_databases():
+    yield pytest.param("sqlite", id="sqlite")
+    if "postgresql" in database_backends():
+        yield pytest.param("postgresql", id="postgresql")
+
+
+@pytest.fixture(params=list(empty_databases()))
+def empty_database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+    else:
+        with scratch_postgres_database("meetapp_migrations") as engine:
+            yield engine.url.render_as_string(hide_password=False)
+
+
+def schema_differences(connection) -> list:
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": False})
+    return compare_metadata(context, db.metadata)
+
+
+def test_upgrade_from_empty_matches_the_models(empty_database_url):
+    app = create_app(testing_config(empty_database_url))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            assert schema_differences(connection) == []
+            names = connection.scalars(sa.text("SELECT name FROM session_types ORDER BY id")).all()
+            windows = connection.execute(
+                sa.text("SELECT early_access_minutes, late_access_minutes FROM session_types ORDER BY id")
+            ).all()
+        db.engine.dispose()
+    assert names == ["Standard", "Quick check-up", "Group therapy", "Emergency consultation"]
+    assert windows == [(15, 30), (5, 15), (30, 60), (60, 120)]
+
+
+def test_downgrade_removes_every_table(empty_database_url):
+    app = create_app(testing_config(empty_database_url))
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
+        db.engine.dispose()
+    assert tables == set()
+
+
+def test_the_models_differ_from_an_empty_database(empty_database_url):
+    """Guards the comparison itself: without the migration there must be differences."""
+    app = create_app(testing_config(empty_database_url))
+    with app.app_context(), db.engine.connect() as connection:
+        assert len(schema_differences(connection)) >= 6
+    with app.app_context():
+        db.engine.dispose()

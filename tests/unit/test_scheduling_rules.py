@@ -1,0 +1,131 @@
+"""Booking rules and lifecycle transitions, without Flask or a database."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from meetapp.domain.scheduling import (
+    Action,
+    BookingCheck,
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    SessionStatus,
+    check_cancel_reason,
+    check_duration,
+    check_may_act,
+    check_start,
+    check_transition,
+    new_session_id,
+)
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+LATER = NOW + timedelta(days=1)
+MENTOR, MENTEE, STRANGER = 1, 2, 3
+
+
+@pytest.mark.parametrize("minutes", [15, 60, 240])
+def test_durations_within_bounds_pass(minutes):
+    check = BookingCheck()
+    check_duration(minutes, check)
+    assert check.errors == {}
+
+
+@pytest.mark.parametrize("minutes", [14, 241, 0, -30, "60", 60.0, True, None, 10**12])
+def test_durations_out_of_bounds_or_not_whole_minutes_fail(minutes):
+    check = BookingCheck()
+    check_duration(minutes, check)
+    assert "durationMinutes" in check.errors
+
+
+def test_a_start_in_the_past_or_right_now_is_refused():
+    for start in (NOW - timedelta(minutes=1), NOW):
+        check = BookingCheck()
+        check_start(start, NOW, check)
+        assert "past" in check.errors["startsAt"]
+
+
+def test_a_start_more_than_two_years_ahead_is_refused():
+    check = BookingCheck()
+    check_start(NOW + timedelta(days=800), NOW, check)
+    assert "two years" in check.errors["startsAt"]
+
+
+def test_field_errors_are_collected_and_raised_together():
+    check = BookingCheck()
+    check_duration(5, check)
+    check_start(NOW, NOW, check)
+    with pytest.raises(InvalidRequest) as raised:
+        check.raise_if_any()
+    assert set(raised.value.fields) == {"durationMinutes", "startsAt"}
+
+
+@pytest.mark.parametrize(("reason", "ok"), [(None, True), ("", True), ("Sick", True), ("x" * 500, True), ("x" * 501, False), (42, False)])
+def test_cancel_reason_is_optional_text_of_bounded_length(reason, ok):
+    check = BookingCheck()
+    check_cancel_reason(reason, check)
+    assert (check.errors == {}) is ok
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "code"),
+    [
+        (Action.CONFIRM, SessionStatus.CONFIRMED, "already_confirmed"),
+        (Action.CONFIRM, SessionStatus.CANCELLED, "cancelled"),
+        (Action.CANCEL, SessionStatus.CANCELLED, "already_cancelled"),
+        (Action.RESCHEDULE, SessionStatus.CANCELLED, "cancelled"),
+    ],
+)
+def test_transitions_that_do_not_apply_are_conflicts(action, status, code):
+    with pytest.raises(Conflict) as raised:
+        check_transition(action, status, LATER, NOW)
+    assert raised.value.code == code
+    assert raised.value.status == 409
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_nothing_changes_once_a_session_is_over(action):
+    with pytest.raises(Conflict) as raised:
+        check_transition(action, SessionStatus.PENDING, NOW, NOW)
+    assert raised.value.code == "session_over"
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [
+        (Action.CONFIRM, SessionStatus.PENDING),
+        (Action.CANCEL, SessionStatus.PENDING),
+        (Action.CANCEL, SessionStatus.CONFIRMED),
+        (Action.RESCHEDULE, SessionStatus.PENDING),
+        (Action.RESCHEDULE, SessionStatus.CONFIRMED),
+    ],
+)
+def test_transitions_that_apply_pass(action, status):
+    check_transition(action, status, LATER, NOW)
+
+
+def test_only_the_mentor_confirms():
+    check_may_act(Action.CONFIRM, MENTOR, MENTOR, MENTEE)
+    with pytest.raises(Forbidden) as raised:
+        check_may_act(Action.CONFIRM, MENTEE, MENTOR, MENTEE)
+    assert raised.value.code == "not_mentor"
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_strangers_may_do_nothing(action):
+    with pytest.raises(Forbidden) as raised:
+        check_may_act(action, STRANGER, MENTOR, MENTEE)
+    assert raised.value.code == "not_participant"
+
+
+@pytest.mark.parametrize("action", [Action.CANCEL, Action.RESCHEDULE])
+def test_either_participant_may_cancel_or_reschedule(action):
+    check_may_act(action, MENTOR, MENTOR, MENTEE)
+    check_may_act(action, MENTEE, MENTOR, MENTEE)
+
+
+def test_session_ids_are_opaque_and_unique():
+    ids = {new_session_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    for session_id in ids:
+        assert len(session_id) == 16
+        assert not session_id.isdigit()
