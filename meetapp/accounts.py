@@ -1,0 +1,98 @@
+"""Creating accounts and personal API tokens, shared by registration, settings and the CLI."""
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+
+from meetapp.domain.scheduling import InvalidRequest, Role
+from meetapp.domain.timeutil import is_timezone
+from meetapp.extensions import db
+from meetapp.models import ApiToken, MentorProfile, User, normalise_email
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+TOKEN_PREFIX = "mtk_"
+# last_used_at is a hint for the person, not an audit log: write it at most this often.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def check_account_fields(*, email: str, name: str, role: str, password: str, timezone: str) -> dict[str, str]:
+    """Field errors for a new account, keyed by field name; empty when all is well."""
+    errors: dict[str, str] = {}
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        errors["email"] = str(exc)
+    else:
+        if find_user_by_email(email) is not None:
+            errors["email"] = "An account with this email already exists."
+    if not name.strip() or len(name.strip()) > 120:
+        errors["name"] = "Give a name of 1 to 120 characters."
+    if role not in set(Role):
+        errors["role"] = "Choose mentor, mentee or admin."
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        errors["password"] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if not is_timezone(timezone):
+        errors["timezone"] = "Choose a time zone such as Europe/Berlin."
+    return errors
+
+
+def create_user(*, email: str, name: str, role: str, password: str, timezone: str = "UTC") -> User:
+    """Create and commit a user (with a mentor profile for mentors); InvalidRequest on bad input."""
+    errors = check_account_fields(email=email, name=name, role=role, password=password, timezone=timezone)
+    if errors:
+        raise InvalidRequest(errors)
+    user = User(email=email, name=name.strip(), role=Role(role), timezone=timezone)
+    user.set_password(password)
+    if user.role is Role.MENTOR:
+        user.mentor_profile = MentorProfile()
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # Someone registered the same email between our check and our insert.
+        db.session.rollback()
+        raise InvalidRequest({"email": "An account with this email already exists."}) from None
+    return user
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(user: User, label: str = "API token") -> str:
+    """Create a token for `user`, commit, and return it; only its hash is stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_hash(token), prefix=token[:12], label=label[:80]))
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str, now: datetime) -> User | None:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        return None
+    api_token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    if api_token is None:
+        return None
+    if api_token.last_used_at is None or now - api_token.last_used_at > TOKEN_TOUCH_INTERVAL:
+        api_token.last_used_at = now
+        db.session.commit()
+    return api_token.user
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc()))
+    )
+
+
+def revoke_api_token(user: User, token_id: int) -> bool:
+    result = db.session.execute(sa.delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+    db.session.commit()
+    return result.rowcount == 1

@@ -1,0 +1,6 @@
+"""The JSON API under /api (contract section 4)."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from meetapp.api import auth, routes  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,21 @@
+"""JSON errors for the API: `{"error": code, "message": sentence, "fields"?: {...}}`."""
+from meetapp.api import bp
+from meetapp.domain.scheduling import InvalidRequest, SchedulingError
+from meetapp.errors import json_error
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError):
+    return json_error(error.status, error.code, error.message, error.fields)
+
+
+@bp.errorhandler(SchedulingError)
+def scheduling_error(error: SchedulingError):
+    fields = error.fields if isinstance(error, InvalidRequest) else None
+    return json_error(error.status, error.code, error.message, fields)

@@ -1,0 +1,98 @@
+"""Demo people and sessions for `flask seed-demo` and `make run`; safe to run again."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from meetapp.accounts import create_user, find_user_by_email
+from meetapp.domain.scheduling import SessionStatus
+from meetapp.extensions import db
+from meetapp.models import MentoringSession, User
+from meetapp.scheduling import ensure_default_session_types, session_type_named
+
+DEMO_PASSWORD = "meetapp-demo"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    name: str
+    role: str
+    timezone: str
+    auto_confirm: bool = False
+
+
+DEMO_PEOPLE = (
+    DemoPerson("amara.mentor@example.com", "Dr. Amara Okafor", "mentor", "Europe/Berlin"),
+    DemoPerson("ben.mentor@example.com", "Ben Carter", "mentor", "America/New_York", auto_confirm=True),
+    DemoPerson("chloe.mentee@example.com", "Chloé Martin", "mentee", "America/Los_Angeles"),
+    DemoPerson("dev.mentee@example.com", "Dev Patel", "mentee", "Asia/Kolkata"),
+    DemoPerson("admin@example.com", "Ada Admin", "admin", "UTC"),
+)
+
+
+def seed_demo(now: datetime) -> list[DemoPerson]:
+    """Create what is missing of the demo; sessions only the first time, around `now`."""
+    ensure_default_session_types()
+    users = {person.email: _ensure_person(person) for person in DEMO_PEOPLE}
+    mentees = [users["chloe.mentee@example.com"].id, users["dev.mentee@example.com"].id]
+    has_sessions = db.session.scalar(
+        sa.select(sa.func.count()).select_from(MentoringSession).where(MentoringSession.mentee_id.in_(mentees))
+    )
+    if not has_sessions:
+        _add_demo_sessions(users, now)
+    return list(DEMO_PEOPLE)
+
+
+def _ensure_person(person: DemoPerson) -> User:
+    user = find_user_by_email(person.email)
+    if user is None:
+        user = create_user(
+            email=person.email, name=person.name, role=person.role, password=DEMO_PASSWORD, timezone=person.timezone
+        )
+        if user.mentor_profile is not None:
+            user.mentor_profile.auto_confirm = person.auto_confirm
+            db.session.commit()
+    return user
+
+
+def _add_demo_sessions(users: dict[str, User], now: datetime) -> None:
+    amara, ben = users["amara.mentor@example.com"], users["ben.mentor@example.com"]
+    chloe, dev = users["chloe.mentee@example.com"], users["dev.mentee@example.com"]
+    hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    standard, quick = session_type_named("Standard"), session_type_named("Quick check-up")
+
+    def session(mentor, mentee, session_type, starts_at, minutes, status, **extra) -> MentoringSession:
+        return MentoringSession(
+            mentor_id=mentor.id,
+            mentee_id=mentee.id,
+            session_type_id=session_type.id,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=minutes),
+            status=status,
+            confirmed_at=now if status is SessionStatus.CONFIRMED else None,
+            created_at=now,
+            updated_at=now,
+            **extra,
+        )
+
+    db.session.add_all(
+        [
+            session(amara, chloe, standard, hour + timedelta(days=1), 60, SessionStatus.CONFIRMED),
+            session(ben, chloe, quick, hour + timedelta(days=3, hours=2), 15, SessionStatus.CONFIRMED),
+            session(amara, dev, standard, hour + timedelta(days=2), 60, SessionStatus.PENDING),
+            session(amara, dev, standard, hour - timedelta(days=7), 60, SessionStatus.CONFIRMED),
+            session(
+                amara,
+                chloe,
+                standard,
+                hour + timedelta(days=5),
+                60,
+                SessionStatus.CANCELLED,
+                cancel_reason="Moved to the week after.",
+                cancelled_by_id=chloe.id,
+                cancelled_at=now,
+            ),
+        ]
+    )
+    db.session.commit()

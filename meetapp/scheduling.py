@@ -1,0 +1,254 @@
+"""Booking and the session lifecycle against the database: the one place a session changes.
+
+HTML views, the JSON API and the CLI all call these functions; they apply the
+rules from `meetapp.domain.scheduling` and commit, or roll back and raise.
+"""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from meetapp.domain.scheduling import (
+    Action,
+    BookingCheck,
+    DEFAULT_SESSION_TYPES,
+    Conflict,
+    Forbidden,
+    NotFound,
+    SessionStatus,
+    check_cancel_reason,
+    check_duration,
+    check_may_act,
+    check_participant,
+    check_start,
+    check_transition,
+    slot_end,
+)
+from meetapp.extensions import db
+from meetapp.models import MentoringSession, MentorProfile, SessionType, User
+
+DEFAULT_SESSION_TYPE = "Standard"
+PAST_SESSIONS_SHOWN = 20
+
+
+def ensure_default_session_types() -> None:
+    """Create the built-in session types that are missing; existing ones are left as configured."""
+    existing = set(db.session.scalars(sa.select(SessionType.name)))
+    for name, (duration, early, late) in DEFAULT_SESSION_TYPES.items():
+        if name not in existing:
+            db.session.add(
+                SessionType(name=name, default_duration_minutes=duration, early_access_minutes=early, late_access_minutes=late)
+            )
+    db.session.commit()
+
+
+def all_session_types() -> list[SessionType]:
+    return list(db.session.scalars(sa.select(SessionType).order_by(SessionType.id)))
+
+
+def all_mentors() -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(User.role == "mentor").order_by(User.name, User.id)))
+
+
+def session_type_named(name: str) -> SessionType | None:
+    return db.session.scalar(sa.select(SessionType).where(sa.func.lower(SessionType.name) == name.strip().lower()))
+
+
+def session_for(user: User, session_id: str) -> MentoringSession:
+    """The session if `user` takes part in it; NotFound or Forbidden otherwise."""
+    session = db.session.get(MentoringSession, session_id) if 0 < len(session_id) <= 32 else None
+    if session is None:
+        raise NotFound("There is no session with this id.")
+    check_participant(user.id, session.mentor_id, session.mentee_id)
+    return session
+
+
+def sessions_of(user: User) -> list[MentoringSession]:
+    return list(
+        db.session.scalars(
+            sa.select(MentoringSession)
+            .where(sa.or_(MentoringSession.mentor_id == user.id, MentoringSession.mentee_id == user.id))
+            .order_by(MentoringSession.starts_at, MentoringSession.id)
+        ).unique()
+    )
+
+
+def upcoming_and_past(user: User, now: datetime) -> tuple[list[MentoringSession], list[MentoringSession]]:
+    """Sessions not yet over (soonest first) and the most recent finished ones (latest first)."""
+    mine = sa.or_(MentoringSession.mentor_id == user.id, MentoringSession.mentee_id == user.id)
+    upcoming = db.session.scalars(
+        sa.select(MentoringSession).where(mine, MentoringSession.ends_at > now).order_by(MentoringSession.starts_at)
+    ).unique()
+    past = db.session.scalars(
+        sa.select(MentoringSession)
+        .where(mine, MentoringSession.ends_at <= now)
+        .order_by(MentoringSession.starts_at.desc())
+        .limit(PAST_SESSIONS_SHOWN)
+    ).unique()
+    return list(upcoming), list(past)
+
+
+def book_session(
+    *,
+    mentee: User,
+    mentor_id: object,
+    starts_at: datetime | None,
+    duration_minutes: object,
+    session_type_name: object = DEFAULT_SESSION_TYPE,
+    now: datetime,
+) -> MentoringSession:
+    """Book a session for `mentee`; pending, or confirmed at once if the mentor auto-confirms.
+
+    `starts_at` is None when the caller could not parse it (and has reported that).
+    """
+    if not mentee.is_mentee:
+        raise Forbidden("Only mentees can book sessions.", "not_mentee")
+    check = BookingCheck()
+    mentor = None
+    if isinstance(mentor_id, bool) or not isinstance(mentor_id, int):
+        check.add("mentorId", "Choose a mentor.")
+    elif mentor_id == mentee.id:
+        check.add("mentorId", "You cannot book a session with yourself.")
+    else:
+        mentor = db.session.get(User, mentor_id)
+        if mentor is None or not mentor.is_mentor:
+            check.add("mentorId", "There is no mentor with this id.")
+    session_type = None
+    if not isinstance(session_type_name, str) or len(session_type_name) > 80:
+        check.add("sessionType", "Give the session type by its name, e.g. Standard.")
+    else:
+        session_type = session_type_named(session_type_name)
+        if session_type is None:
+            check.add("sessionType", f"There is no session type called {session_type_name[:80]!r}.")
+    if starts_at is None:
+        check.add("startsAt", "Give a start time.")
+    check_start(starts_at, now, check)
+    check_duration(duration_minutes, check)
+    check.raise_if_any()
+
+    ends_at = slot_end(starts_at, duration_minutes)
+    try:
+        _lock_schedule(mentor.id)
+        _refuse_clashes(mentor_id=mentor.id, mentee_id=mentee.id, starts_at=starts_at, ends_at=ends_at)
+        auto_confirm = mentor.mentor_profile is not None and mentor.mentor_profile.auto_confirm
+        session = MentoringSession(
+            mentor_id=mentor.id,
+            mentee_id=mentee.id,
+            session_type_id=session_type.id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            status=SessionStatus.CONFIRMED if auto_confirm else SessionStatus.PENDING,
+            confirmed_at=now if auto_confirm else None,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(session)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return session
+
+
+def confirm_session(session: MentoringSession, *, user: User, now: datetime) -> MentoringSession:
+    check_may_act(Action.CONFIRM, user.id, session.mentor_id, session.mentee_id)
+    check_transition(Action.CONFIRM, session.status, session.ends_at, now)
+    session.status = SessionStatus.CONFIRMED
+    session.confirmed_at = now
+    session.updated_at = now
+    _commit_change()
+    return session
+
+
+def cancel_session(session: MentoringSession, *, user: User, reason: object, now: datetime) -> MentoringSession:
+    check_may_act(Action.CANCEL, user.id, session.mentor_id, session.mentee_id)
+    check = BookingCheck()
+    check_cancel_reason(reason, check)
+    check.raise_if_any()
+    check_transition(Action.CANCEL, session.status, session.ends_at, now)
+    session.status = SessionStatus.CANCELLED
+    session.cancel_reason = (reason.strip() or None) if isinstance(reason, str) else None
+    session.cancelled_by_id = user.id
+    session.cancelled_at = now
+    session.updated_at = now
+    _commit_change()
+    return session
+
+
+def reschedule_session(
+    session: MentoringSession,
+    *,
+    user: User,
+    starts_at: datetime | None,
+    duration_minutes: object = None,
+    now: datetime,
+) -> MentoringSession:
+    """Move a session; its status stays, and every earlier join link stops working."""
+    check_may_act(Action.RESCHEDULE, user.id, session.mentor_id, session.mentee_id)
+    check_transition(Action.RESCHEDULE, session.status, session.ends_at, now)
+    if duration_minutes is None:
+        duration_minutes = session.duration_minutes
+    check = BookingCheck()
+    if starts_at is None:
+        check.add("startsAt", "Give the new start time.")
+    check_start(starts_at, now, check)
+    check_duration(duration_minutes, check)
+    check.raise_if_any()
+
+    ends_at = slot_end(starts_at, duration_minutes)
+    try:
+        _lock_schedule(session.mentor_id)
+        _refuse_clashes(
+            mentor_id=session.mentor_id,
+            mentee_id=session.mentee_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            ignore=session.id,
+        )
+        session.starts_at = starts_at
+        session.ends_at = ends_at
+        session.link_version += 1
+        session.updated_at = now
+        _commit_change()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return session
+
+
+def _lock_schedule(mentor_id: int) -> None:
+    """Serialise bookings per mentor until this transaction ends, on SQLite and PostgreSQL alike."""
+    db.session.execute(
+        sa.update(MentorProfile)
+        .where(MentorProfile.user_id == mentor_id)
+        .values(schedule_version=MentorProfile.schedule_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _refuse_clashes(*, mentor_id: int, mentee_id: int, starts_at: datetime, ends_at: datetime, ignore: str | None = None) -> None:
+    """Conflict if the mentor, or the mentee, already has a live session overlapping [starts_at, ends_at)."""
+
+    def clash_with(column) -> bool:
+        query = sa.select(MentoringSession.id).where(
+            column,
+            MentoringSession.status != SessionStatus.CANCELLED,
+            MentoringSession.starts_at < ends_at,
+            MentoringSession.ends_at > starts_at,
+        )
+        if ignore is not None:
+            query = query.where(MentoringSession.id != ignore)
+        return db.session.scalar(query.limit(1)) is not None
+
+    if clash_with(MentoringSession.mentor_id == mentor_id):
+        raise Conflict("The mentor already has a session at that time. Pick another time.", "mentor_busy")
+    if clash_with(MentoringSession.mentee_id == mentee_id):
+        raise Conflict("The mentee already has another session at that time.", "mentee_busy")
+
+
+def _commit_change() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("Someone changed this session at the same moment. Reload and try again.", "changed") from None

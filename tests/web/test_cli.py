@@ -1,0 +1,117 @@
+"""The command line, as contract section 3 describes it: clear messages, exit 2, nothing written."""
+import pytest
+import sqlalchemy as sa
+
+from meetapp.extensions import db
+from meetapp.models import MentoringSession, SessionType, User
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def create_args(**overrides) -> list[str]:
+    values = {"email": "Nia@Example.com", "name": "Nia Mentor", "role": "mentor", "password": "long enough", "timezone": "Europe/Oslo"}
+    values.update(overrides)
+    args = ["users", "create"]
+    for key, value in values.items():
+        args += [f"--{key}", value]
+    return args
+
+
+def test_users_create_prints_the_new_id(app, runner):
+    result = runner.invoke(args=create_args())
+    assert result.exit_code == 0, result.output
+    user_id = int(result.output.strip().splitlines()[-1])
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert (user.email, user.role.value, user.timezone) == ("nia@example.com", "mentor", "Europe/Oslo")
+        assert user.mentor_profile is not None and user.mentor_profile.video_provider == "jitsi"
+        assert user.check_password("long enough")
+
+
+def test_role_is_accepted_in_any_letter_case(app, runner):
+    assert runner.invoke(args=create_args(role="Mentee")).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        ({"email": "NIA@example.COM"}, "already exists"),
+        ({"email": "not-an-email"}, "email"),
+        ({"role": "superuser"}, "superuser"),
+        ({"timezone": "Mars/Olympus"}, "time zone"),
+        ({"password": "short"}, "at least 8"),
+        ({"name": "   "}, "name"),
+    ],
+)
+def test_users_create_refuses_bad_values_with_exit_2(app, runner, overrides, words):
+    assert runner.invoke(args=create_args()).exit_code == 0
+    result = runner.invoke(args=create_args(**overrides))
+    assert result.exit_code == 2
+    assert words in result.output
+    assert count(app, User) == 1
+
+
+def test_users_token_prints_a_working_token_on_the_last_line(app, runner, client):
+    runner.invoke(args=create_args(role="mentee"))
+    result = runner.invoke(args=["users", "token", "--email", "nia@EXAMPLE.com"])
+    assert result.exit_code == 0
+    token = result.output.strip().splitlines()[-1]
+    assert token.startswith("mtk_")
+    response = client.get("/api/mentoring/sessions", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_users_token_for_an_unknown_email_exits_2(runner):
+    result = runner.invoke(args=["users", "token", "--email", "nobody@example.com"])
+    assert result.exit_code == 2
+    assert "no user" in result.output
+
+
+def session_type(app, name) -> tuple:
+    with app.app_context():
+        row = db.session.scalar(sa.select(SessionType).where(SessionType.name == name))
+        return row.default_duration_minutes, row.early_access_minutes, row.late_access_minutes
+
+
+def test_session_types_set_creates_a_new_type(app, runner):
+    result = runner.invoke(args=["session-types", "set", "Career chat", "--early", "10", "--late", "5", "--duration", "45"])
+    assert result.exit_code == 0, result.output
+    assert "Created" in result.output
+    assert session_type(app, "Career chat") == (45, 10, 5)
+
+
+def test_session_types_set_updates_an_existing_type_keeping_its_duration(app, runner):
+    result = runner.invoke(args=["session-types", "set", "standard", "--early", "20", "--late", "default"])
+    assert result.exit_code == 0, result.output
+    assert "Updated" in result.output
+    assert session_type(app, "Standard") == (60, 20, None)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--early", "-1", "--late", "5"],
+        ["--early", "soon", "--late", "5"],
+        ["--early", "5"],
+        ["--early", "5", "--late", "5", "--duration", "500"],
+    ],
+)
+def test_session_types_set_refuses_bad_values_with_exit_2(app, runner, args):
+    before = session_type(app, "Standard")
+    result = runner.invoke(args=["session-types", "set", "Standard", *args])
+    assert result.exit_code == 2
+    assert session_type(app, "Standard") == before
+
+
+def test_seed_demo_is_idempotent_and_prints_the_logins(app, runner, clock):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "amara.mentor@example.com" in first.output and "meetapp-demo" in first.output
+    counts = (count(app, User), count(app, MentoringSession), count(app, SessionType))
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert (count(app, User), count(app, MentoringSession), count(app, SessionType)) == counts
+    assert counts == (5, 5, 4)
