@@ -93,17 +93,33 @@ def database_url(request, tmp_path):
     yield engine.url.render_as_string(hide_password=False)
 
 
-@pytest.fixture
-def app(database_url):
-    app = create_app(testing_config(database_url))
+@contextmanager
+def running_app(database_url: str, **overrides):
+    """An app on `database_url` with the schema and the built-in session types in place."""
+    app = create_app(testing_config(database_url, **overrides))
     with app.app_context():
         if database_url.startswith("sqlite"):
             db.create_all()
         ensure_default_session_types()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url):
+    with running_app(database_url) as app:
+        yield app
+
+
+@pytest.fixture
+def csrf_app(database_url):
+    """Like `app`, with CSRF protection on as in production (the plain `app` turns it off)."""
+    with running_app(database_url, WTF_CSRF_ENABLED=True) as app:
+        yield app
 
 
 @pytest.fixture

@@ -5,11 +5,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from meetapp import create_app
-from meetapp.config import testing_config
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile
-from meetapp.scheduling import ensure_default_session_types
 from tests.conftest import NOW
 
 TOMORROW_3PM = "2026-11-24T15:00:00Z"
@@ -330,18 +327,6 @@ def test_unknown_api_routes_and_methods_answer_in_json(as_mentee):
     assert missing.status_code == 404 and missing.json["error"] == "not_found"
     wrong_method = as_mentee.put("/api/mentoring/sessions", json={})
     assert wrong_method.status_code == 405 and wrong_method.json["error"] == "method_not_allowed"
-
-
-@pytest.fixture
-def csrf_app(database_url):
-    app = create_app(testing_config(database_url, WTF_CSRF_ENABLED=True))
-    with app.app_context():
-        if database_url.startswith("sqlite"):
-            db.create_all()
-        ensure_default_session_types()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_a_logged_in_browser_writes_only_with_the_csrf_header(csrf_app, clock):
