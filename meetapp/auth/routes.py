@@ -1,0 +1,131 @@
+"""Register, log in (rate-limited per address and per account), log out."""
+from functools import cache
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from meetapp.accounts import create_user, find_user_by_email
+from meetapp.auth import bp
+from meetapp.auth.forms import LoginForm, LogoutForm, RegistrationForm
+from meetapp.domain.scheduling import InvalidRequest
+from meetapp.errors import MESSAGES, error_page
+from meetapp.extensions import limiter
+from meetapp.models import normalise_email
+
+WRONG_CREDENTIALS = "Wrong email or password."
+TOO_MANY_ATTEMPTS = "Too many login attempts for now. Please try again in a minute."
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: never a way to send someone elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    # Browsers read "\" as "/" and drop tabs and newlines, so "/\evil" and "/\t/evil" lead off-site.
+    if "\\" in target or any(ch.isspace() or not ch.isprintable() for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def login_address_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"]
+
+
+def login_account_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"]
+
+
+def submitted_account() -> str:
+    # Flask-Limiter skips a limit whose key is empty, so a blank email still gets a bucket.
+    return normalise_email(request.form.get("email", ""))[:254] or "(blank)"
+
+
+def login_failed(response) -> bool:
+    # Only a wrong email or password costs an attempt: not a success, a blank form or a refusal.
+    return g.get("login_failed", False)
+
+
+@cache
+def _decoy_hash() -> str:
+    return generate_password_hash("not a password anyone has")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    login_address_limit, key_func=get_remote_address, methods=["POST"], scope="address", deduct_when=login_failed
+)
+@limiter.limit(
+    login_account_limit, key_func=submitted_account, methods=["POST"], scope="account", deduct_when=login_failed
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data)
+        if user is None:
+            # Spend the same time as a real check, so the answer does not tell which emails exist.
+            check_password_hash(_decoy_hash(), form.password.data)
+        elif user.check_password(form.password.data):
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(form.next.data) or url_for("dashboard.index"))
+        g.login_failed = True
+        return render_template("auth/login.html", form=form, failure=WRONG_CREDENTIALS)
+    form.next.data = safe_next(form.next.data) or ""
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    if request.endpoint != "auth.login":
+        return error_page(429, "Too many requests", MESSAGES[429])
+    form = LoginForm()
+    form.next.data = safe_next(form.next.data) or ""
+    return render_template("auth/login.html", form=form, failure=TOO_MANY_ATTEMPTS), 429
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                password=form.password.data,
+                timezone=form.timezone.data,
+            )
+        except InvalidRequest as exc:
+            for name, message in exc.fields.items():
+                getattr(form, name).errors.append(message)
+        else:
+            login_user(user)
+            flash(f"Welcome, {user.name}. Your account is ready.", "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/logout")
+def logout_page():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template("auth/logout.html", form=LogoutForm())
+
+
+@bp.post("/logout")
+def logout():
+    # CSRFProtect has checked the token before this runs: a foreign page cannot log anyone out.
+    if current_user.is_authenticated:
+        logout_user()
+        flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))

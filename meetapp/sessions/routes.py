@@ -1,0 +1,240 @@
+"""Booking a session, and the session page with confirm, cancel and reschedule.
+
+Every form works as a plain POST that redirects (PRG). When HTMX sends it, the
+view answers with the re-rendered action panel instead, with the same status code.
+"""
+from datetime import datetime
+
+from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms import Field, SelectChoice
+
+from meetapp import scheduling
+from meetapp.domain.scheduling import (
+    Action,
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    SchedulingError,
+    SessionStatus,
+    check_may_act,
+    check_transition,
+)
+from meetapp.domain.timeutil import NonexistentLocalTime, local_to_utc, to_local, utcnow
+from meetapp.errors import error_page
+from meetapp.models import MentoringSession
+from meetapp.sessions import bp
+from meetapp.sessions.forms import BookingForm, CancelForm, ConfirmForm, RescheduleForm
+
+ERROR_TITLES = {400: "Request not understood", 403: "Not allowed", 404: "Session not found", 409: "Not possible"}
+# Field names of the scheduling service -> form fields.
+BOOKING_FIELDS = {
+    "mentorId": "mentor",
+    "sessionType": "session_type",
+    "startsAt": "starts_at",
+    "durationMinutes": "duration",
+}
+RESCHEDULE_FIELDS = {"startsAt": "starts_at", "durationMinutes": "duration"}
+CANCEL_FIELDS = {"reason": "reason"}
+BUSY_CODES = frozenset({"mentor_busy", "mentee_busy"})
+
+
+@bp.errorhandler(SchedulingError)
+def refused(exc: SchedulingError):
+    return error_page(exc.status, ERROR_TITLES.get(exc.status, "Not possible"), exc.message)
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def utc_start(field: Field) -> datetime | None:
+    """The field's wall-clock time, read in the viewer's zone, as UTC; None (and a field error) if it has none."""
+    if field.data is None:
+        if not field.errors:
+            field.errors.append("Pick a date and a time.")
+        return None
+    try:
+        return local_to_utc(field.data, current_user.timezone)
+    except NonexistentLocalTime as exc:
+        field.errors.append(str(exc))
+    except OverflowError:
+        field.errors.append("That date is out of range.")
+    return None
+
+
+def add_field_errors(form, errors: dict[str, str], names: dict[str, str]) -> None:
+    """Put the service's field errors next to the form's fields (the rest above the form)."""
+    for key, message in errors.items():
+        field = getattr(form, names.get(key, ""), None)
+        if field is None:
+            form.form_errors.append(message)
+        else:
+            field.errors.append(message)
+
+
+def allowed_actions(session: MentoringSession, now: datetime) -> set[Action]:
+    """The actions the viewer may take now, judged by the same rules the service applies."""
+    allowed = set()
+    for action in Action:
+        try:
+            check_may_act(action, current_user.id, session.mentor_id, session.mentee_id)
+            check_transition(action, session.status, session.ends_at, now)
+        except SchedulingError:
+            continue
+        allowed.add(action)
+    return allowed
+
+
+# Booking ------------------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not current_user.is_mentee:
+        raise Forbidden("Only mentees can book sessions. Mentors see the sessions booked with them on the dashboard.")
+    session_types = scheduling.all_session_types()
+    form = BookingForm()
+    mentors = scheduling.all_mentors()
+    form.mentor.choices = [SelectChoice("", "Choose a mentor…")] + [
+        SelectChoice(str(mentor.id), mentor.name) for mentor in mentors
+    ]
+    form.session_type.choices = [
+        SelectChoice(
+            kind.name,
+            f"{kind.name} ({kind.default_duration_minutes} min)",
+            {"data_duration": kind.default_duration_minutes},
+        )
+        for kind in session_types
+    ]
+    if request.method == "GET":
+        standard = next((kind for kind in session_types if kind.name == scheduling.DEFAULT_SESSION_TYPE), None)
+        form.session_type.data = scheduling.DEFAULT_SESSION_TYPE
+        form.duration.data = standard.default_duration_minutes if standard else None
+        return render_template("sessions/new.html", form=form, mentors=mentors)
+
+    status = 400
+    if form.validate() and (starts_at := utc_start(form.starts_at)) is not None:
+        try:
+            session = scheduling.book_session(
+                mentee=current_user,
+                mentor_id=form.mentor.data,
+                starts_at=starts_at,
+                duration_minutes=form.duration.data,
+                session_type_name=form.session_type.data,
+                now=utcnow(),
+            )
+        except InvalidRequest as exc:
+            add_field_errors(form, exc.fields, BOOKING_FIELDS)
+        except Conflict as exc:
+            form.starts_at.errors.append(exc.message)
+            status = 409
+        else:
+            flash(booked_message(session), "success")
+            return redirect(url_for("sessions.detail", session_id=session.id))
+    return render_template("sessions/new.html", form=form, mentors=mentors), status
+
+
+def booked_message(session: MentoringSession) -> str:
+    if session.status is SessionStatus.CONFIRMED:
+        return f"Your session with {session.mentor.name} is booked and confirmed."
+    return f"Your session request was sent to {session.mentor.name}. You'll see here when they confirm it."
+
+
+# The session page ---------------------------------------------------------------------
+
+
+def render_session(
+    session: MentoringSession,
+    *,
+    status: int = 200,
+    notice: str | None = None,
+    problem: str | None = None,
+    cancel_form: CancelForm | None = None,
+    reschedule_form: RescheduleForm | None = None,
+):
+    """The session page, or only its action panel for HTMX; forms given here keep what was typed."""
+    if reschedule_form is None:
+        reschedule_form = RescheduleForm(
+            formdata=None,
+            starts_at=to_local(session.starts_at, current_user.timezone).replace(tzinfo=None),
+            duration=session.duration_minutes,
+        )
+    context = {
+        "session": session,
+        "actions": allowed_actions(session, utcnow()),
+        "confirm_form": ConfirmForm(formdata=None),
+        "cancel_form": cancel_form or CancelForm(formdata=None),
+        "reschedule_form": reschedule_form,
+        "notice": notice,
+        "problem": problem,
+    }
+    template = "sessions/_panel.html" if is_htmx() else "sessions/detail.html"
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def changed(session: MentoringSession, message: str):
+    """After a change: redirect to the page (PRG), or hand HTMX the fresh panel with the message in it."""
+    if is_htmx():
+        return render_session(session, notice=message)
+    flash(message, "success")
+    return redirect(url_for("sessions.detail", session_id=session.id))
+
+
+@bp.get("/<session_id>")
+@login_required
+def detail(session_id: str):
+    return render_session(scheduling.session_for(current_user, session_id))
+
+
+@bp.post("/<session_id>/confirm")
+@login_required
+def confirm(session_id: str):
+    session = scheduling.session_for(current_user, session_id)
+    try:
+        scheduling.confirm_session(session, user=current_user, now=utcnow())
+    except Conflict as exc:
+        return render_session(session, problem=exc.message, status=409)
+    return changed(session, f"Session confirmed. {session.mentee.name} can join it at the start time.")
+
+
+@bp.post("/<session_id>/cancel")
+@login_required
+def cancel(session_id: str):
+    session = scheduling.session_for(current_user, session_id)
+    form = CancelForm()
+    if not form.validate():
+        return render_session(session, cancel_form=form, status=400)
+    try:
+        scheduling.cancel_session(session, user=current_user, reason=form.reason.data, now=utcnow())
+    except InvalidRequest as exc:
+        add_field_errors(form, exc.fields, CANCEL_FIELDS)
+        return render_session(session, cancel_form=form, status=400)
+    except Conflict as exc:
+        return render_session(session, problem=exc.message, status=409)
+    return changed(session, "Session cancelled. The other person has been told.")
+
+
+@bp.post("/<session_id>/reschedule")
+@login_required
+def reschedule(session_id: str):
+    session = scheduling.session_for(current_user, session_id)
+    form = RescheduleForm()
+    if not form.validate() or (starts_at := utc_start(form.starts_at)) is None:
+        return render_session(session, reschedule_form=form, status=400)
+    try:
+        scheduling.reschedule_session(
+            session, user=current_user, starts_at=starts_at, duration_minutes=form.duration.data, now=utcnow()
+        )
+    except InvalidRequest as exc:
+        add_field_errors(form, exc.fields, RESCHEDULE_FIELDS)
+        return render_session(session, reschedule_form=form, status=400)
+    except Conflict as exc:
+        if exc.code in BUSY_CODES:
+            form.starts_at.errors.append(exc.message)
+            return render_session(session, reschedule_form=form, status=409)
+        return render_session(session, problem=exc.message, status=409)
+    return changed(session, "Session moved. Earlier join links no longer work.")

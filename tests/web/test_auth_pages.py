@@ -1,0 +1,288 @@
+"""Registering, logging in and out, and the guard on `next`, through the HTML pages."""
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from meetapp import create_app
+from meetapp.accounts import create_user
+from meetapp.config import testing_config
+from meetapp.extensions import db
+from meetapp.models import User
+from meetapp.scheduling import ensure_default_session_types
+from tests.conftest import PASSWORD
+
+MENTEE_EMAIL = "max.mentee@example.com"
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def registration(**changes) -> dict:
+    form = {
+        "email": "new.person@example.com",
+        "name": "New Person",
+        "password": "a long enough password",
+        "confirm": "a long enough password",
+        "role": "mentee",
+        "timezone": "Europe/Berlin",
+    }
+    form.update(changes)
+    return form
+
+
+def user_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(User))
+
+
+def test_register_page_offers_mentor_and_mentee_only(client):
+    page = client.get("/auth/register").get_data(as_text=True)
+    assert 'value="mentee"' in page and 'value="mentor"' in page
+    assert 'value="admin"' not in page
+    assert '<option selected value="UTC">UTC</option>' in page
+    assert "data-guess-timezone" in page
+
+
+def test_register_logs_in_and_goes_to_the_dashboard(client, app):
+    response = client.post("/auth/register", data=registration())
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "Welcome, New Person" in dashboard
+    assert "Book a session" in dashboard
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "new.person@example.com"))
+        assert user.timezone == "Europe/Berlin"
+        assert user.role.value == "mentee"
+        assert user.check_password("a long enough password")
+
+
+def test_register_refuses_an_email_taken_in_another_letter_case(client, app, mentee):
+    response = client.post("/auth/register", data=registration(email="MAX.Mentee@Example.COM"))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="email-error"' in page
+    assert "An account with this email already exists." in page
+    assert 'aria-describedby="email-error"' in page
+    assert user_count(app) == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone", "Choose a time zone such as Europe/Berlin."),
+        ({"password": "short", "confirm": "short"}, "password", "Use at least 8 characters."),
+        ({"role": "admin"}, "role", "Choose mentor or mentee."),
+        ({"role": ""}, "role", "Choose mentor or mentee."),
+        ({"confirm": "something else entirely"}, "confirm", "The two passwords differ."),
+        ({"email": "not-an-email"}, "email", "An email address must have an @-sign."),
+        ({"name": "   "}, "name", "Give a name of 1 to 120 characters."),
+    ],
+)
+def test_register_shows_the_problem_next_to_the_field(client, app, changes, field, message):
+    response = client.post("/auth/register", data=registration(**changes))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    errors = re.search(rf'<ul class="field-errors" id="{field}-error">(.*?)</ul>', page, re.S)
+    assert errors is not None, f"no errors shown for {field}"
+    assert message in errors.group(1)
+    assert user_count(app) == 0
+
+
+def test_register_keeps_the_chosen_zone_after_an_error(client):
+    page = client.post("/auth/register", data=registration(password="short", confirm="short")).get_data(as_text=True)
+    assert '<option selected value="Europe/Berlin">' in page
+    # A zone the person picked is not overwritten by the browser's guess.
+    assert "data-guess-timezone" not in page
+
+
+def test_login_logs_in_and_goes_to_the_dashboard(client, auth, mentee):
+    response = auth.login(MENTEE_EMAIL)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    dashboard = client.get("/")
+    assert dashboard.status_code == 200
+    assert "Your sessions" in dashboard.get_data(as_text=True)
+
+
+def test_login_accepts_the_email_in_any_case(auth, mentee):
+    assert auth.login("  Max.Mentee@EXAMPLE.com ").status_code == 302
+
+
+def failure_alert(response) -> str:
+    page = response.get_data(as_text=True)
+    return re.search(r'<div class="alert alert-error" role="alert">(.*?)</div>', page, re.S).group(1)
+
+
+def test_login_failure_gives_one_generic_message(client, auth, mentee):
+    wrong_password = auth.login(MENTEE_EMAIL, "wrong password")
+    unknown_email = auth.login("nobody@example.com")
+    assert wrong_password.status_code == unknown_email.status_code == 200
+    assert "Wrong email or password." in failure_alert(wrong_password)
+    # Identical answers: the page does not tell which emails have an account.
+    assert failure_alert(wrong_password) == failure_alert(unknown_email)
+    assert client.get("/").status_code == 302
+
+
+def test_login_form_with_blank_fields_says_what_is_missing(auth):
+    response = auth.login("", "")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Enter your email." in page
+    assert "Enter your password." in page
+
+
+def test_login_remember_me_sets_the_remember_cookie(client, mentee):
+    response = client.post(
+        "/auth/login", data={"email": MENTEE_EMAIL, "password": PASSWORD, "remember": "y"}
+    )
+    assert response.status_code == 302
+    assert any(cookie.startswith("remember_token=") for cookie in response.headers.getlist("Set-Cookie"))
+
+
+def test_login_without_remember_me_sets_no_remember_cookie(client, auth, mentee):
+    response = auth.login(MENTEE_EMAIL)
+    assert not any(cookie.startswith("remember_token=") for cookie in response.headers.getlist("Set-Cookie"))
+
+
+def test_login_page_carries_next_in_a_hidden_field(client):
+    page = client.get("/auth/login?next=/sessions/abc").get_data(as_text=True)
+    assert '<input id="next" name="next" type="hidden" value="/sessions/abc">' in page
+
+
+def test_login_honours_a_local_next(client, mentee):
+    response = client.post(
+        "/auth/login", data={"email": MENTEE_EMAIL, "password": PASSWORD, "next": "/sessions/x?tab=1"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/sessions/x?tab=1"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example",
+        "https://evil.example/sessions/x",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        "",
+    ],
+)
+def test_login_refuses_a_next_that_leaves_the_site(client, mentee, target):
+    page = client.get("/auth/login", query_string={"next": target}).get_data(as_text=True)
+    assert 'name="next" type="hidden" value=""' in page
+    response = client.post("/auth/login", data={"email": MENTEE_EMAIL, "password": PASSWORD, "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_logged_in_person_visiting_login_goes_to_the_dashboard(client, auth, mentee):
+    auth.login(MENTEE_EMAIL)
+    response = client.get("/auth/login")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("path", ["/", "/sessions/new", "/sessions/abc", "/settings/"])
+def test_pages_need_a_login_and_come_back_after_it(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/auth/login?next=")
+    assert client.get(location).status_code == 200
+
+
+def test_login_required_round_trip_returns_to_the_page(client, mentee):
+    location = client.get("/sessions/new").headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    next_value = re.search(r'name="next" type="hidden" value="([^"]*)"', page).group(1)
+    assert next_value == "/sessions/new"
+    response = client.post("/auth/login", data={"email": MENTEE_EMAIL, "password": PASSWORD, "next": next_value})
+    assert response.headers["Location"] == "/sessions/new"
+
+
+def test_logout_page_shows_a_button(client, auth, mentee):
+    auth.login(MENTEE_EMAIL)
+    page = client.get("/auth/logout").get_data(as_text=True)
+    assert 'action="/auth/logout"' in page
+    assert "Log out</button>" in page
+    # Visiting the page alone logs nobody out.
+    assert client.get("/").status_code == 200
+
+
+def test_logout_by_post_ends_the_login(client, auth, mentee):
+    auth.login(MENTEE_EMAIL)
+    response = auth.logout()
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login"
+    assert client.get("/").status_code == 302
+    assert "You are logged out." in client.get("/auth/login").get_data(as_text=True)
+
+
+def test_navigation_depends_on_who_is_looking(client, auth, people):
+    anonymous = client.get("/auth/login").get_data(as_text=True)
+    assert 'href="/auth/register"' in anonymous and 'href="/settings/"' not in anonymous
+    people.make("mentor", "Mo Mentor")
+    auth.login("mo.mentor@example.com")
+    mentor_page = client.get("/").get_data(as_text=True)
+    assert 'href="/settings/"' in mentor_page
+    assert 'href="/sessions/new"' not in mentor_page
+    assert 'action="/auth/logout"' in mentor_page
+
+
+def test_pages_load_no_inline_script_or_style(client):
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert "<script>" not in page and "style=" not in page and "<style" not in page
+    assert '<script src="/static/htmx-2.0.11.min.js" defer></script>' in page
+    assert '<script src="/static/app.js" defer></script>' in page
+    assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false}\'>' in page
+
+
+# CSRF: the shared fixtures switch it off, so these tests build an app with it on.
+
+
+@pytest.fixture
+def csrf_app(database_url):
+    app = create_app(testing_config(database_url, WTF_CSRF_ENABLED=True))
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            db.create_all()
+        ensure_default_session_types()
+        create_user(email="cara@example.com", name="Cara", role="mentee", password=PASSWORD)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_login_post_without_csrf_token_is_refused(csrf_app):
+    client = csrf_app.test_client()
+    client.get("/auth/login")
+    response = client.post("/auth/login", data={"email": "cara@example.com", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Form expired" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_login_post_with_csrf_token_works(csrf_app):
+    client = csrf_app.test_client()
+    token = CSRF_INPUT.search(client.get("/auth/login").get_data(as_text=True)).group(1)
+    response = client.post("/auth/login", data={"email": "cara@example.com", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_logout_post_without_csrf_token_keeps_the_login(csrf_app):
+    client = csrf_app.test_client()
+    token = CSRF_INPUT.search(client.get("/auth/login").get_data(as_text=True)).group(1)
+    client.post("/auth/login", data={"email": "cara@example.com", "password": PASSWORD, "csrf_token": token})
+    assert client.post("/auth/logout").status_code == 400
+    assert client.get("/").status_code == 200
+    page = client.get("/").get_data(as_text=True)
+    assert 'hx-headers=\'{"X-CSRFToken": "' in page
+    token = CSRF_INPUT.search(page).group(1)
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/").status_code == 302
