@@ -32,6 +32,7 @@ run: $(VENV)/.runtime
 	exec $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.test
+	$(BIN)/ruff check meetapp tests migrations wsgi.py
 	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/python -m pytest
 
 clean:

@@ -32,12 +32,17 @@ def check_account_fields(*, email: str, name: str, role: str, password: str, tim
     else:
         if find_user_by_email(email) is not None:
             errors["email"] = "An account with this email already exists."
-    if not name.strip() or len(name.strip()) > 120:
-        errors["name"] = "Give a name of 1 to 120 characters."
     if role not in set(Role):
-        errors["role"] = "Choose mentor, mentee or admin."
+        errors["role"] = "Choose one of the roles mentor, mentee or admin."
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         errors["password"] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    return errors | check_profile_fields(name=name, timezone=timezone)
+
+
+def check_profile_fields(*, name: str, timezone: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not name.strip() or len(name.strip()) > 120:
+        errors["name"] = "Give a name of 1 to 120 characters."
     if not is_timezone(timezone):
         errors["timezone"] = "Choose a time zone such as Europe/Berlin."
     return errors
@@ -60,6 +65,16 @@ def create_user(*, email: str, name: str, role: str, password: str, timezone: st
         db.session.rollback()
         raise InvalidRequest({"email": "An account with this email already exists."}) from None
     return user
+
+
+def update_profile(user: User, *, name: str, timezone: str) -> None:
+    """Change a person's display name and time zone; InvalidRequest on bad input, nothing written."""
+    errors = check_profile_fields(name=name, timezone=timezone)
+    if errors:
+        raise InvalidRequest(errors)
+    user.name = name.strip()
+    user.timezone = timezone
+    db.session.commit()
 
 
 def _hash(token: str) -> str:

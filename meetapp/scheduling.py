@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from meetapp.domain.scheduling import (
+    DEFAULT_SESSION_TYPES,
     Action,
     BookingCheck,
-    DEFAULT_SESSION_TYPES,
     Conflict,
     Forbidden,
     NotFound,

@@ -147,3 +147,16 @@ def check_may_act(action: Action, user_id: int, mentor_id: int, mentee_id: int) 
     check_participant(user_id, mentor_id, mentee_id)
     if action is Action.CONFIRM and user_id != mentor_id:
         raise Forbidden("Only the mentor can confirm a session.", "not_mentor")
+
+
+def allowed_actions(user_id: int, mentor_id: int, mentee_id: int, status: SessionStatus, ends_at: datetime, now: datetime) -> set[Action]:
+    """The actions `user_id` may take on the session now, by exactly the rules above."""
+    allowed = set()
+    for action in Action:
+        try:
+            check_may_act(action, user_id, mentor_id, mentee_id)
+            check_transition(action, status, ends_at, now)
+        except SchedulingError:
+            continue
+        allowed.add(action)
+    return allowed

@@ -11,14 +11,12 @@ from wtforms import Field, SelectChoice
 
 from meetapp import scheduling
 from meetapp.domain.scheduling import (
-    Action,
     Conflict,
     Forbidden,
     InvalidRequest,
     SchedulingError,
     SessionStatus,
-    check_may_act,
-    check_transition,
+    allowed_actions,
 )
 from meetapp.domain.timeutil import NonexistentLocalTime, local_to_utc, to_local, utcnow
 from meetapp.errors import error_page
@@ -71,19 +69,6 @@ def add_field_errors(form, errors: dict[str, str], names: dict[str, str]) -> Non
             form.form_errors.append(message)
         else:
             field.errors.append(message)
-
-
-def allowed_actions(session: MentoringSession, now: datetime) -> set[Action]:
-    """The actions the viewer may take now, judged by the same rules the service applies."""
-    allowed = set()
-    for action in Action:
-        try:
-            check_may_act(action, current_user.id, session.mentor_id, session.mentee_id)
-            check_transition(action, session.status, session.ends_at, now)
-        except SchedulingError:
-            continue
-        allowed.add(action)
-    return allowed
 
 
 # Booking ------------------------------------------------------------------------------
@@ -163,7 +148,9 @@ def render_session(
         )
     context = {
         "session": session,
-        "actions": allowed_actions(session, utcnow()),
+        "actions": allowed_actions(
+            current_user.id, session.mentor_id, session.mentee_id, session.status, session.ends_at, utcnow()
+        ),
         "confirm_form": ConfirmForm(formdata=None),
         "cancel_form": cancel_form or CancelForm(formdata=None),
         "reschedule_form": reschedule_form,
@@ -198,7 +185,7 @@ def confirm(session_id: str):
         scheduling.confirm_session(session, user=current_user, now=utcnow())
     except Conflict as exc:
         return render_session(session, problem=exc.message, status=409)
-    return changed(session, f"Session confirmed. {session.mentee.name} can join it at the start time.")
+    return changed(session, f"Session confirmed. {session.mentee.name} now sees it as confirmed.")
 
 
 @bp.post("/<session_id>/cancel")
@@ -215,7 +202,7 @@ def cancel(session_id: str):
         return render_session(session, cancel_form=form, status=400)
     except Conflict as exc:
         return render_session(session, problem=exc.message, status=409)
-    return changed(session, "Session cancelled. The other person has been told.")
+    return changed(session, "Session cancelled. It shows as cancelled for both of you.")
 
 
 @bp.post("/<session_id>/reschedule")

@@ -2,9 +2,9 @@
 from flask import flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from meetapp.accounts import issue_api_token, revoke_api_token, tokens_of
+from meetapp.accounts import issue_api_token, revoke_api_token, tokens_of, update_profile
+from meetapp.domain.scheduling import InvalidRequest
 from meetapp.errors import error_page
-from meetapp.extensions import db
 from meetapp.settings import bp
 from meetapp.settings.forms import ProfileForm, RevokeForm, TokenForm
 
@@ -40,9 +40,12 @@ def profile():
     form = ProfileForm()
     if not form.validate():
         return render_settings(profile_form=form, status=400)
-    current_user.name = form.name.data.strip()
-    current_user.timezone = form.timezone.data
-    db.session.commit()
+    try:
+        update_profile(current_user, name=form.name.data, timezone=form.timezone.data)
+    except InvalidRequest as exc:
+        for name, message in exc.fields.items():
+            getattr(form, name).errors.append(message)
+        return render_settings(profile_form=form, status=400)
     flash(f"Saved. Times are now shown in {current_user.timezone}.", "success")
     return redirect(url_for("settings.index"))
 

@@ -10,6 +10,7 @@ from meetapp.domain.scheduling import (
     Forbidden,
     InvalidRequest,
     SessionStatus,
+    allowed_actions,
     check_cancel_reason,
     check_duration,
     check_may_act,
@@ -129,3 +130,18 @@ def test_session_ids_are_opaque_and_unique():
     for session_id in ids:
         assert len(session_id) == 16
         assert not session_id.isdigit()
+
+
+@pytest.mark.parametrize(
+    ("user", "status", "ends_at", "expected"),
+    [
+        (MENTOR, SessionStatus.PENDING, LATER, {Action.CONFIRM, Action.CANCEL, Action.RESCHEDULE}),
+        (MENTEE, SessionStatus.PENDING, LATER, {Action.CANCEL, Action.RESCHEDULE}),
+        (MENTOR, SessionStatus.CONFIRMED, LATER, {Action.CANCEL, Action.RESCHEDULE}),
+        (MENTOR, SessionStatus.CANCELLED, LATER, set()),
+        (MENTEE, SessionStatus.CONFIRMED, NOW, set()),
+        (STRANGER, SessionStatus.PENDING, LATER, set()),
+    ],
+)
+def test_allowed_actions_follow_the_same_rules(user, status, ends_at, expected):
+    assert allowed_actions(user, MENTOR, MENTEE, status, ends_at, NOW) == expected
