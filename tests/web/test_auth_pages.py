@@ -4,13 +4,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from meetapp import create_app
 from meetapp.accounts import create_user
-from meetapp.config import testing_config
+from meetapp.config import from_environ
 from meetapp.extensions import db
 from meetapp.models import User
-from meetapp.scheduling import ensure_default_session_types
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, running_app
 
 MENTEE_EMAIL = "max.mentee@example.com"
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -241,21 +239,14 @@ def test_pages_load_no_inline_script_or_style(client):
     assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false}\'>' in page
 
 
-# CSRF: the shared fixtures switch it off, so these tests build an app with it on.
+# CSRF: the shared `app` switches it off; `csrf_app` (conftest) has it on, as in production.
 
 
 @pytest.fixture
-def csrf_app(database_url):
-    app = create_app(testing_config(database_url, WTF_CSRF_ENABLED=True))
-    with app.app_context():
-        if database_url.startswith("sqlite"):
-            db.create_all()
-        ensure_default_session_types()
+def csrf_app(csrf_app):
+    with csrf_app.app_context():
         create_user(email="cara@example.com", name="Cara", role="mentee", password=PASSWORD)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return csrf_app
 
 
 def test_login_post_without_csrf_token_is_refused(csrf_app):
@@ -286,3 +277,26 @@ def test_logout_post_without_csrf_token_keeps_the_login(csrf_app):
     token = CSRF_INPUT.search(page).group(1)
     assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(("environment", "secure"), [("production", True), ("development", False)])
+def test_login_cookies_are_httponly_lax_and_secure_outside_development(tmp_path, environment, secure):
+    config = from_environ(
+        {"MEETAPP_ENV": environment, "SECRET_KEY": "k", "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}, str(tmp_path)
+    )
+    with running_app(config["SQLALCHEMY_DATABASE_URI"], **config, WTF_CSRF_ENABLED=True) as app:
+        with app.app_context():
+            create_user(email="cara@example.com", name="Cara", role="mentee", password=PASSWORD)
+        client = app.test_client()
+        token = CSRF_INPUT.search(client.get("/auth/login").get_data(as_text=True)).group(1)
+        response = client.post(
+            "/auth/login",
+            data={"email": "cara@example.com", "password": PASSWORD, "remember": "y", "csrf_token": token},
+        )
+    assert response.status_code == 302
+    cookies = {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
+    assert set(cookies) >= {"session", "remember_token"}
+    for header in cookies.values():
+        assert "HttpOnly" in header
+        assert "SameSite=Lax" in header
+        assert ("Secure" in header) is secure
