@@ -128,8 +128,7 @@ def book_session(
 
     ends_at = slot_end(starts_at, duration_minutes)
     try:
-        _lock_schedule(mentor.id)
-        _refuse_clashes(mentor_id=mentor.id, mentee_id=mentee.id, starts_at=starts_at, ends_at=ends_at)
+        _claim_slot(mentor_id=mentor.id, mentee_id=mentee.id, starts_at=starts_at, ends_at=ends_at)
         auto_confirm = mentor.mentor_profile is not None and mentor.mentor_profile.auto_confirm
         session = MentoringSession(
             mentor_id=mentor.id,
@@ -197,8 +196,7 @@ def reschedule_session(
 
     ends_at = slot_end(starts_at, duration_minutes)
     try:
-        _lock_schedule(session.mentor_id)
-        _refuse_clashes(
+        _claim_slot(
             mentor_id=session.mentor_id,
             mentee_id=session.mentee_id,
             starts_at=starts_at,
@@ -214,6 +212,12 @@ def reschedule_session(
         db.session.rollback()
         raise
     return session
+
+
+def _claim_slot(*, mentor_id: int, mentee_id: int, starts_at: datetime, ends_at: datetime, ignore: str | None = None) -> None:
+    """Hold the mentor's schedule for this transaction, then refuse the slot if anyone is busy in it."""
+    _lock_schedule(mentor_id)
+    _refuse_clashes(mentor_id=mentor_id, mentee_id=mentee_id, starts_at=starts_at, ends_at=ends_at, ignore=ignore)
 
 
 def _lock_schedule(mentor_id: int) -> None:
