@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from dotenv import load_dotenv
 from flask import Flask
 
-from meetapp import config as settings
+from meetapp import config as app_config
 from meetapp.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,10 +33,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 def configure(app: Flask, config: dict | None) -> None:
     if config is None:
-        dotenv = settings.dotenv_path(str(PROJECT_ROOT))
+        dotenv = app_config.dotenv_path(str(PROJECT_ROOT))
         if dotenv:
             load_dotenv(dotenv, override=False)
-        config = settings.from_environ(os.environ, app.instance_path)
+        config = app_config.from_environ(os.environ, app.instance_path)
     app.config.from_mapping(config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)

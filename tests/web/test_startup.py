@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from meetapp import config as settings
+from meetapp import config as app_config
 from meetapp import create_app
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +65,7 @@ def test_settings_are_read_from_dotenv_and_the_environment_wins(tmp_path, monkey
     for name in ("MEETAPP_ENV", "DATABASE_URL", "PUBLIC_BASE_URL", "SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://environment.example")
-    monkeypatch.setattr(settings, "dotenv_path", lambda root: str(dotenv))
+    monkeypatch.setattr(app_config, "dotenv_path", lambda root: str(dotenv))
     app = create_app()
     assert app.config["MEETAPP_ENV"] == "development"
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'from-dotenv.db'}"
