@@ -1,8 +1,12 @@
 """Settings read from the environment (and `.env`), checked once at start-up."""
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives import serialization
 
 ENVIRONMENTS = ("development", "production", "testing")
 
@@ -42,6 +46,42 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     return raw in ("1", "true", "yes", "on")
 
 
+_ROOM_PREFIX = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def _jitsi(environ: Mapping[str, str]) -> dict:
+    base_url = environ.get("JITSI_BASE_URL", "").strip().rstrip("/") or "https://meet.jit.si"
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(f"JITSI_BASE_URL must be an https:// address, got {base_url!r}.")
+    prefix = environ.get("JITSI_ROOM_PREFIX", "").strip().lower() or "meetapp"
+    if not _ROOM_PREFIX.match(prefix) or len(prefix) > 40:
+        raise ConfigError(f"JITSI_ROOM_PREFIX must be lowercase letters, digits and single dashes, got {prefix!r}.")
+    app_id = environ.get("JITSI_APP_ID", "").strip() or None
+    app_secret = environ.get("JITSI_APP_SECRET", "").strip() or None
+    if bool(app_id) != bool(app_secret):
+        raise ConfigError("JITSI_APP_ID and JITSI_APP_SECRET go together: set both or neither.")
+    kid = environ.get("JITSI_JAAS_KID", "").strip() or None
+    key_file = environ.get("JITSI_JAAS_PRIVATE_KEY_FILE", "").strip() or None
+    if bool(kid) != bool(key_file):
+        raise ConfigError("JITSI_JAAS_KID and JITSI_JAAS_PRIVATE_KEY_FILE go together: set both or neither.")
+    private_key = None
+    if key_file:
+        try:
+            private_key = Path(key_file).read_text()
+            serialization.load_pem_private_key(private_key.encode(), password=None)
+        except (OSError, ValueError, TypeError) as exc:
+            raise ConfigError(f"JITSI_JAAS_PRIVATE_KEY_FILE {key_file!r} is not a readable PEM private key: {exc}") from None
+    return {
+        "JITSI_BASE_URL": base_url,
+        "JITSI_ROOM_PREFIX": prefix,
+        "JITSI_APP_ID": app_id,
+        "JITSI_APP_SECRET": app_secret,
+        "JITSI_JAAS_KID": kid,
+        "JITSI_JAAS_PRIVATE_KEY": private_key,
+    }
+
+
 def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
     """Build the Flask config mapping from environment variables."""
     env = environ.get("MEETAPP_ENV", "production").strip() or "production"
@@ -69,8 +109,7 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         "SECRET_KEY_FALLBACKS": fallbacks,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PUBLIC_BASE_URL": environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/") or "http://127.0.0.1:5000",
-        "JITSI_BASE_URL": environ.get("JITSI_BASE_URL", "").strip().rstrip("/") or "https://meet.jit.si",
-        "JITSI_ROOM_PREFIX": environ.get("JITSI_ROOM_PREFIX", "").strip() or "meetapp",
+        **_jitsi(environ),
         "JITSI_ALLOW_EARLY_MINUTES": _int(environ, "JITSI_ALLOW_EARLY_MINUTES", 15),
         "JITSI_MAX_LATE_MINUTES": _int(environ, "JITSI_MAX_LATE_MINUTES", 30),
         "REMINDER_OFFSETS_MINUTES": _minutes_list(environ, "REMINDER_OFFSETS_MINUTES", "1440,15"),

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from meetapp.accounts import create_user, find_user_by_email
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.extensions import db
+from meetapp.meetings import give_meeting
 from meetapp.models import MentoringSession, User
 from meetapp.scheduling import ensure_default_session_types, session_type_named
 
@@ -63,7 +64,7 @@ def _add_demo_sessions(users: dict[str, User], now: datetime) -> None:
     standard, quick = session_type_named("Standard"), session_type_named("Quick check-up")
 
     def session(mentor, mentee, session_type, starts_at, minutes, status, **extra) -> MentoringSession:
-        return MentoringSession(
+        demo_session = MentoringSession(
             mentor_id=mentor.id,
             mentee_id=mentee.id,
             session_type_id=session_type.id,
@@ -75,6 +76,9 @@ def _add_demo_sessions(users: dict[str, User], now: datetime) -> None:
             updated_at=now,
             **extra,
         )
+        profile = mentor.mentor_profile
+        give_meeting(demo_session, profile.video_provider, profile.manual_meeting_url)
+        return demo_session
 
     db.session.add_all(
         [

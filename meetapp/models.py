@@ -147,6 +147,14 @@ class MentoringSession(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     confirmed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
     cancelled_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    # The meeting (see meetapp.domain.video). The room or URL is only ever redirected to, never shown.
+    video_provider: so.Mapped[str] = so.mapped_column(sa.String(16), default="jitsi", server_default="jitsi")
+    meeting_kind: so.Mapped[str] = so.mapped_column(sa.String(16), default="jitsi", server_default="jitsi")
+    meeting_room: so.Mapped[Optional[str]] = so.mapped_column(sa.String(100))
+    meeting_url: so.Mapped[Optional[str]] = so.mapped_column(sa.String(2048))
+    meeting_external_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    # Why the meeting is not what the mentor chose (e.g. "Zoom is not connected"), shown to the mentor.
+    meeting_notice: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
     # Optimistic lock: a change made from a stale copy fails instead of overwriting another.
     revision: so.Mapped[int] = so.mapped_column(default=1)
 
@@ -160,6 +168,14 @@ class MentoringSession(db.Model):
         sa.Index("ix_mentoring_sessions_mentor_id_starts_at", "mentor_id", "starts_at"),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("link_version >= 1", name="link_version_positive"),
+        sa.CheckConstraint(
+            "video_provider IN ('jitsi', 'google', 'zoom', 'manual')", name="session_video_provider_known"
+        ),
+        sa.CheckConstraint(
+            "(meeting_kind = 'jitsi' AND meeting_room IS NOT NULL)"
+            " OR (meeting_kind = 'manual' AND meeting_url IS NOT NULL)",
+            name="meeting_is_reachable",
+        ),
     )
     __mapper_args__ = {"version_id_col": revision}
 

@@ -25,6 +25,7 @@ from meetapp.domain.scheduling import (
     slot_end,
 )
 from meetapp.extensions import db
+from meetapp.meetings import give_meeting, renew_meeting
 from meetapp.models import MentoringSession, MentorProfile, SessionType, User
 
 DEFAULT_SESSION_TYPE = "Standard"
@@ -54,12 +55,13 @@ def session_type_named(name: str) -> SessionType | None:
     return db.session.scalar(sa.select(SessionType).where(sa.func.lower(SessionType.name) == name.strip().lower()))
 
 
-def session_for(user: User, session_id: str) -> MentoringSession:
-    """The session if `user` takes part in it; NotFound or Forbidden otherwise."""
+def session_for(user: User, session_id: str, *, admins_too: bool = False) -> MentoringSession:
+    """The session if `user` takes part in it (or is an admin, where allowed); NotFound or Forbidden otherwise."""
     session = db.session.get(MentoringSession, session_id) if 0 < len(session_id) <= 32 else None
     if session is None:
         raise NotFound("There is no session with this id.")
-    check_participant(user.id, session.mentor_id, session.mentee_id)
+    if not (admins_too and user.is_admin):
+        check_participant(user.id, session.mentor_id, session.mentee_id)
     return session
 
 
@@ -129,7 +131,8 @@ def book_session(
     ends_at = slot_end(starts_at, duration_minutes)
     try:
         _claim_slot(mentor_id=mentor.id, mentee_id=mentee.id, starts_at=starts_at, ends_at=ends_at)
-        auto_confirm = mentor.mentor_profile is not None and mentor.mentor_profile.auto_confirm
+        profile = mentor.mentor_profile
+        auto_confirm = profile is not None and profile.auto_confirm
         session = MentoringSession(
             mentor_id=mentor.id,
             mentee_id=mentee.id,
@@ -141,6 +144,8 @@ def book_session(
             created_at=now,
             updated_at=now,
         )
+        # The mentor's provider at this moment; confirming or rescheduling keeps it.
+        give_meeting(session, profile.video_provider if profile else "jitsi", profile.manual_meeting_url if profile else None)
         db.session.add(session)
         db.session.commit()
     except BaseException:
@@ -205,13 +210,36 @@ def reschedule_session(
         )
         session.starts_at = starts_at
         session.ends_at = ends_at
-        session.link_version += 1
+        renew_meeting(session, session.mentor.mentor_profile)
         session.updated_at = now
         _commit_change()
     except BaseException:
         db.session.rollback()
         raise
     return session
+
+
+def new_meeting_link(session: MentoringSession, *, user: User, now: datetime) -> MentoringSession:
+    """A fresh room (or the mentor's current link) for the session; every earlier join link dies."""
+    if not user.is_admin:
+        check_may_act(Action.NEW_LINK, user.id, session.mentor_id, session.mentee_id)
+    check_transition(Action.NEW_LINK, session.status, session.ends_at, now)
+    renew_meeting(session, session.mentor.mentor_profile)
+    session.updated_at = now
+    _commit_change()
+    return session
+
+
+def upcoming_sessions_of_mentor(mentor: User, now: datetime) -> list[MentoringSession]:
+    return list(
+        db.session.scalars(
+            sa.select(MentoringSession).where(
+                MentoringSession.mentor_id == mentor.id,
+                MentoringSession.status != SessionStatus.CANCELLED,
+                MentoringSession.ends_at > now,
+            )
+        ).unique()
+    )
 
 
 def _claim_slot(*, mentor_id: int, mentee_id: int, starts_at: datetime, ends_at: datetime, ignore: str | None = None) -> None:

@@ -1,7 +1,7 @@
 """Mentoring-session endpoints of the JSON API."""
 from flask import request, url_for
 
-from meetapp import scheduling
+from meetapp import scheduling, video_settings
 from meetapp.api import bp
 from meetapp.api.auth import api_user
 from meetapp.api.errors import ApiError
@@ -21,6 +21,7 @@ def session_json(session: MentoringSession) -> dict:
         "startsAt": iso_z(session.starts_at),
         "endsAt": iso_z(session.ends_at),
         "durationMinutes": session.duration_minutes,
+        "provider": session.video_provider,
     }
     if session.cancelled_at is not None:
         body["cancellation"] = {
@@ -131,3 +132,42 @@ def reschedule_session(session_id: str):
         ),
     )
     return {"session": session_json(session)}
+
+
+@bp.post("/mentoring/session/<session_id>/generate-link")
+def generate_link(session_id: str):
+    user = api_user()
+    session = scheduling.session_for(user, session_id, admins_too=True)
+    session = scheduling.new_meeting_link(session, user=user, now=utcnow())
+    return {"meetingLink": {"provider": session.video_provider}, "session": session_json(session)}
+
+
+def video_settings_json(settings: video_settings.VideoSettings) -> dict:
+    body = {
+        "provider": settings.provider,
+        "manualMeetingUrl": settings.manual_url,
+        "previewUrl": settings.preview_url,
+    }
+    if settings.notice:
+        body["notice"] = settings.notice
+    if settings.warning:
+        body["warning"] = settings.warning
+    return body
+
+
+@bp.get("/mentoring/me/video-settings")
+def get_video_settings():
+    return video_settings_json(video_settings.current_settings(api_user()))
+
+
+@bp.put("/mentoring/me/video-settings")
+def put_video_settings():
+    body = json_body()
+    saved = video_settings.save(
+        api_user(),
+        provider=body.get("provider"),
+        manual_url=body.get("manualMeetingUrl", video_settings.UNCHANGED),
+        apply_to_upcoming=body.get("applyToUpcoming", False),
+        now=utcnow(),
+    )
+    return video_settings_json(saved) | {"sessionsUpdated": saved.sessions_updated}

@@ -39,6 +39,7 @@ class Action(StrEnum):
     CONFIRM = "confirm"
     CANCEL = "cancel"
     RESCHEDULE = "reschedule"
+    NEW_LINK = "new_link"
 
 
 class SchedulingError(Exception):
@@ -147,6 +148,8 @@ def check_may_act(action: Action, user_id: int, mentor_id: int, mentee_id: int) 
     check_participant(user_id, mentor_id, mentee_id)
     if action is Action.CONFIRM and user_id != mentor_id:
         raise Forbidden("Only the mentor can confirm a session.", "not_mentor")
+    if action is Action.NEW_LINK and user_id != mentor_id:
+        raise Forbidden("Only the mentor (or an admin) can make a new meeting link.", "not_mentor")
 
 
 def allowed_actions(user_id: int, mentor_id: int, mentee_id: int, status: SessionStatus, ends_at: datetime, now: datetime) -> set[Action]:

@@ -1,4 +1,6 @@
 """`flask db upgrade` on an empty database gives exactly the schema the models declare."""
+import re
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -63,3 +65,28 @@ def test_the_models_differ_from_an_empty_database(empty_database_url):
         assert len(schema_differences(connection)) >= 6
     with app.app_context():
         db.engine.dispose()
+
+
+def test_sessions_booked_before_meetings_existed_get_a_jitsi_room(empty_database_url):
+    app = create_app(testing_config(empty_database_url))
+    with app.app_context():
+        upgrade(revision="0001_initial_schema")
+        with db.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO users (id, email, name, password_hash, role, timezone, created_at)"
+                " VALUES (1, 'm@example.com', 'M', 'x', 'mentor', 'UTC', '2026-11-01 10:00:00'),"
+                " (2, 'e@example.com', 'E', 'x', 'mentee', 'UTC', '2026-11-01 10:00:00')",
+                "INSERT INTO mentoring_sessions (id, mentor_id, mentee_id, session_type_id, starts_at, ends_at, status,"
+                " link_version, created_at, updated_at, revision)"
+                " VALUES ('old-session', 1, 2, 1, '2026-12-01 10:00:00', '2026-12-01 11:00:00', 'pending', 1,"
+                " '2026-11-01 10:00:00', '2026-11-01 10:00:00', 1)",
+            ):
+                connection.execute(sa.text(statement))
+        upgrade()
+        with db.engine.connect() as connection:
+            row = connection.execute(
+                sa.text("SELECT video_provider, meeting_kind, meeting_room FROM mentoring_sessions")
+            ).one()
+        db.engine.dispose()
+    assert row[:2] == ("jitsi", "jitsi")
+    assert re.fullmatch(r"meetapp-session-[a-z2-7]{20}", row[2])

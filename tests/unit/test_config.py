@@ -56,3 +56,40 @@ def test_postgresql_urls_use_psycopg_3_and_fallback_keys_are_split():
 def test_misconfigured_values_stop_start_up_with_the_variable_named(name, value):
     with pytest.raises(ConfigError, match=name):
         from_environ({"SECRET_KEY": "k", name: value}, "/i")
+
+
+@pytest.mark.parametrize(
+    ("environ", "words"),
+    [
+        ({"JITSI_ROOM_PREFIX": "Clinic Rooms"}, "JITSI_ROOM_PREFIX"),
+        ({"JITSI_ROOM_PREFIX": "clinic--x"}, "JITSI_ROOM_PREFIX"),
+        ({"JITSI_BASE_URL": "meet.jit.si"}, "JITSI_BASE_URL"),
+        ({"JITSI_BASE_URL": "javascript:alert(1)"}, "JITSI_BASE_URL"),
+        ({"JITSI_APP_ID": "meetapp"}, "JITSI_APP_SECRET"),
+        ({"JITSI_JAAS_KID": "vpaas-magic-cookie-x/1"}, "JITSI_JAAS_PRIVATE_KEY_FILE"),
+        ({"JITSI_JAAS_KID": "vpaas-magic-cookie-x/1", "JITSI_JAAS_PRIVATE_KEY_FILE": "/nonexistent.pem"}, "not a readable PEM"),
+    ],
+)
+def test_jitsi_settings_are_checked_at_start_up(environ, words):
+    with pytest.raises(ConfigError, match=words):
+        from_environ({"SECRET_KEY": "k", **environ}, "/i")
+
+
+def test_the_room_prefix_is_lower_cased_and_a_jaas_key_file_is_read(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    (tmp_path / "jaas.pem").write_bytes(pem)
+    config = from_environ(
+        {
+            "SECRET_KEY": "k",
+            "JITSI_ROOM_PREFIX": "Clinic",
+            "JITSI_JAAS_KID": "vpaas-magic-cookie-x/1",
+            "JITSI_JAAS_PRIVATE_KEY_FILE": str(tmp_path / "jaas.pem"),
+        },
+        "/i",
+    )
+    assert config["JITSI_ROOM_PREFIX"] == "clinic"
+    assert config["JITSI_JAAS_PRIVATE_KEY"] == pem.decode()

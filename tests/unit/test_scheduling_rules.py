@@ -104,10 +104,11 @@ def test_transitions_that_apply_pass(action, status):
     check_transition(action, status, LATER, NOW)
 
 
-def test_only_the_mentor_confirms():
-    check_may_act(Action.CONFIRM, MENTOR, MENTOR, MENTEE)
+@pytest.mark.parametrize("action", [Action.CONFIRM, Action.NEW_LINK])
+def test_only_the_mentor_confirms_or_makes_a_new_link(action):
+    check_may_act(action, MENTOR, MENTOR, MENTEE)
     with pytest.raises(Forbidden) as raised:
-        check_may_act(Action.CONFIRM, MENTEE, MENTOR, MENTEE)
+        check_may_act(action, MENTEE, MENTOR, MENTEE)
     assert raised.value.code == "not_mentor"
 
 
@@ -135,9 +136,9 @@ def test_session_ids_are_opaque_and_unique():
 @pytest.mark.parametrize(
     ("user", "status", "ends_at", "expected"),
     [
-        (MENTOR, SessionStatus.PENDING, LATER, {Action.CONFIRM, Action.CANCEL, Action.RESCHEDULE}),
+        (MENTOR, SessionStatus.PENDING, LATER, {Action.CONFIRM, Action.CANCEL, Action.RESCHEDULE, Action.NEW_LINK}),
         (MENTEE, SessionStatus.PENDING, LATER, {Action.CANCEL, Action.RESCHEDULE}),
-        (MENTOR, SessionStatus.CONFIRMED, LATER, {Action.CANCEL, Action.RESCHEDULE}),
+        (MENTOR, SessionStatus.CONFIRMED, LATER, {Action.CANCEL, Action.RESCHEDULE, Action.NEW_LINK}),
         (MENTOR, SessionStatus.CANCELLED, LATER, set()),
         (MENTEE, SessionStatus.CONFIRMED, NOW, set()),
         (STRANGER, SessionStatus.PENDING, LATER, set()),
