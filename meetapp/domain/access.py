@@ -1,0 +1,123 @@
+"""The access window: when a participant may join a session, and how to tell them.
+
+One call to `evaluate` answers everything the API, the join proxy, the dashboard
+fragment and the waiting page need, for one `now`.
+"""
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from meetapp.domain.scheduling import SessionStatus
+
+
+class AccessStatus(StrEnum):
+    AVAILABLE = "available"
+    TOO_EARLY = "too_early"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class Window:
+    opens_at: datetime
+    closes_at: datetime
+
+    @classmethod
+    def around(cls, starts_at: datetime, ends_at: datetime, early_minutes: int, late_minutes: int) -> "Window":
+        return cls(starts_at - timedelta(minutes=early_minutes), ends_at + timedelta(minutes=late_minutes))
+
+    def contains(self, now: datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+
+@dataclass(frozen=True)
+class Access:
+    status: AccessStatus
+    message: str
+    window: Window
+    seconds_until_available: int
+    seconds_until_expiry: int
+    # When the status will next change by the clock alone; None when only an event can change it.
+    next_change: datetime | None
+    # Nothing will change any more: cancelled, or the window has closed.
+    final: bool
+
+    @property
+    def can_join(self) -> bool:
+        return self.status is AccessStatus.AVAILABLE
+
+    @property
+    def minutes_until_available(self) -> int:
+        return math.ceil(self.seconds_until_available / 60)
+
+    @property
+    def minutes_until_expiry(self) -> int:
+        return math.ceil(self.seconds_until_expiry / 60)
+
+
+def evaluate(
+    *,
+    status: SessionStatus,
+    starts_at: datetime,
+    ends_at: datetime,
+    early_minutes: int,
+    late_minutes: int,
+    now: datetime,
+    timezone: str = "UTC",
+) -> Access:
+    """The access state of a session at `now`, with a message in the viewer's `timezone`.
+
+    Cancellation comes first, then confirmation, then the clock: the same order in
+    which the join proxy refuses.
+    """
+    window = Window.around(starts_at, ends_at, early_minutes, late_minutes)
+    until_open = max(0, math.ceil((window.opens_at - now).total_seconds()))
+    until_close = max(0, math.ceil((window.closes_at - now).total_seconds()))
+    closed = now >= window.closes_at
+    zone = ZoneInfo(timezone)
+
+    def at(instant: datetime) -> str:
+        return _clock_time(instant, now, zone)
+
+    if status is SessionStatus.CANCELLED:
+        return Access(AccessStatus.CANCELLED, "This session was cancelled.", window, until_open, until_close, None, True)
+    if status is SessionStatus.PENDING:
+        message = "This session was never confirmed." if closed else "Waiting for the mentor to confirm this session."
+        return Access(AccessStatus.PENDING, message, window, until_open, until_close, None, closed)
+    if now < window.opens_at:
+        message = f"Joining opens {at(window.opens_at)} ({_in(window.opens_at - now)})."
+        return Access(AccessStatus.TOO_EARLY, message, window, until_open, until_close, window.opens_at, False)
+    if closed:
+        return Access(
+            AccessStatus.EXPIRED, f"This session has ended; joining closed {at(window.closes_at)}.", window, 0, 0, None, True
+        )
+    if now < starts_at:
+        message = f"You can join now. Your session starts {_in(starts_at - now)}."
+    elif now < ends_at:
+        message = "You can join now. Your session is under way."
+    else:
+        message = f"You can still join until {_clock_time(window.closes_at, now, zone, bare=True)}."
+    return Access(AccessStatus.AVAILABLE, message, window, 0, until_close, window.closes_at, False)
+
+
+def _in(delta: timedelta) -> str:
+    """'in 12 minutes', 'in 3 hours', 'in 2 days': rounded up, never 'in 0 minutes'."""
+    minutes = max(1, math.ceil(delta.total_seconds() / 60))
+    if minutes < 120:
+        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+    hours = math.ceil(minutes / 60)
+    if hours < 48:
+        return f"in {hours} hours"
+    return f"in {math.ceil(hours / 24)} days"
+
+
+def _clock_time(instant: datetime, now: datetime, zone: ZoneInfo, bare: bool = False) -> str:
+    """'at 14:45' today, 'on Tue 24 Nov at 14:45' on another day, in the viewer's zone."""
+    local, today = instant.astimezone(zone), now.astimezone(zone)
+    text = local.strftime("%H:%M") if local.date() == today.date() else local.strftime("%a %d %b at %H:%M")
+    if bare:
+        return text
+    return f"at {text}" if local.date() == today.date() else f"on {text}"
