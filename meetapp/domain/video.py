@@ -117,6 +117,11 @@ class JitsiStandIn:
         return replace(meeting, provider=self.name, external_id=f"mock-{self.name}-{secrets.token_hex(8)}", notice=self.notice)
 
 
+def meeting_label(provider: str, kind: str) -> str:
+    """What the meeting really runs on, for people: a stand-in Zoom session says Jitsi."""
+    return PROVIDER_LABELS[JITSI] if kind == KIND_JITSI else PROVIDER_LABELS[provider]
+
+
 def not_connected_notice(provider: str) -> str:
     return f"{PROVIDER_LABELS[provider]} is not connected; sessions use Jitsi."
 

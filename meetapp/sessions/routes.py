@@ -1,4 +1,4 @@
-"""Booking a session, and the session page with confirm, cancel and reschedule.
+"""Booking a session, and the session page with confirm, cancel, reschedule and a new meeting link.
 
 Every form works as a plain POST that redirects (PRG). When HTMX sends it, the
 view answers with the re-rendered action panel instead, with the same status code.
@@ -19,6 +19,7 @@ from meetapp.domain.scheduling import (
     allowed_actions,
 )
 from meetapp.domain.timeutil import NonexistentLocalTime, local_to_utc, to_local, utcnow
+from meetapp.domain.video import meeting_label
 from meetapp.errors import error_page
 from meetapp.models import MentoringSession
 from meetapp.sessions import bp
@@ -151,7 +152,10 @@ def render_session(
         "actions": allowed_actions(
             current_user.id, session.mentor_id, session.mentee_id, session.status, session.ends_at, utcnow()
         ),
+        "provider_label": meeting_label(session.video_provider, session.meeting_kind),
         "confirm_form": ConfirmForm(formdata=None),
+        # Like confirming, a new link needs only the CSRF token.
+        "new_link_form": ConfirmForm(formdata=None),
         "cancel_form": cancel_form or CancelForm(formdata=None),
         "reschedule_form": reschedule_form,
         "notice": notice,
@@ -225,3 +229,14 @@ def reschedule(session_id: str):
             return render_session(session, reschedule_form=form, status=409)
         return render_session(session, problem=exc.message, status=409)
     return changed(session, "Session moved. Earlier join links no longer work.")
+
+
+@bp.post("/<session_id>/new-link")
+@login_required
+def new_link(session_id: str):
+    session = scheduling.session_for(current_user, session_id)
+    try:
+        scheduling.new_meeting_link(session, user=current_user, now=utcnow())
+    except Conflict as exc:
+        return render_session(session, problem=exc.message, status=409)
+    return changed(session, "The meeting has a new link; earlier links to this session no longer work.")

@@ -1,4 +1,4 @@
-"""Account settings: personal API tokens (video settings come later)."""
+"""Settings: the account, personal API tokens, and a mentor's video provider."""
 from flask import Blueprint
 
 bp = Blueprint("settings", __name__)

@@ -1,12 +1,25 @@
-"""The settings page: name and time zone, and personal API tokens (each shown once, when made)."""
+"""The settings pages: name and time zone, personal API tokens (each shown once, when made),
+and a mentor's video provider.
+"""
 from flask import flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from meetapp import video_settings
 from meetapp.accounts import issue_api_token, revoke_api_token, tokens_of, update_profile
-from meetapp.domain.scheduling import InvalidRequest
+from meetapp.domain.scheduling import Forbidden, InvalidRequest
+from meetapp.domain.timeutil import utcnow
+from meetapp.domain.video import MANUAL, PROVIDER_LABELS
 from meetapp.errors import error_page
 from meetapp.settings import bp
-from meetapp.settings.forms import ProfileForm, RevokeForm, TokenForm
+from meetapp.settings.forms import ProfileForm, RevokeForm, TokenForm, VideoSettingsForm
+
+# Field names of the video settings service -> form fields.
+VIDEO_FIELDS = {"provider": "provider", "manualMeetingUrl": "manual_url", "applyToUpcoming": "apply_to_upcoming"}
+
+
+@bp.errorhandler(Forbidden)
+def not_allowed(exc: Forbidden):
+    return error_page(403, "Not allowed", exc.message)
 
 
 def render_settings(*, profile_form=None, token_form=None, new_token: str | None = None, status: int = 200):
@@ -67,3 +80,101 @@ def revoke_token(token_id: int):
         return error_page(404, "Token not found", "You have no API token with this id.")
     flash("Token revoked. Programs using it can no longer sign in.", "success")
     return redirect(url_for("settings.index"))
+
+
+# Video ---------------------------------------------------------------------------------
+
+
+def render_video(form: VideoSettingsForm, current: video_settings.VideoSettings, *, preview=None, status: int = 200):
+    """The video settings page; `preview` is what the form's choice gives, None while the choice has errors."""
+    response = make_response(
+        render_template(
+            "settings/video.html",
+            form=form,
+            current=current,
+            not_connected={value: note for value, _, note in video_settings.provider_choices() if note},
+            preview=preview,
+            preview_error=None,
+        ),
+        status,
+    )
+    # The page shows the mentor's own meeting link.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def saved_message(saved: video_settings.VideoSettings, applied: bool) -> str:
+    if saved.notice:
+        message = f"Saved. {saved.notice}"
+    elif saved.provider == MANUAL:
+        message = "Saved. New sessions will meet at your own meeting link."
+    else:
+        message = f"Saved. New sessions will meet on {PROVIDER_LABELS[saved.provider]}."
+    if applied and saved.sessions_updated:
+        count = saved.sessions_updated
+        message += (
+            f" {count} upcoming session{'s' if count != 1 else ''} got new meeting links;"
+            " links sent for them earlier no longer work."
+        )
+    elif applied:
+        message += " You have no upcoming sessions to change."
+    return message
+
+
+@bp.get("/video")
+@login_required
+def video():
+    current = video_settings.current_settings(current_user)
+    form = VideoSettingsForm(formdata=None, provider=current.provider, manual_url=current.manual_url)
+    return render_video(form, current, preview=current)
+
+
+@bp.post("/video")
+@login_required
+def save_video():
+    current = video_settings.current_settings(current_user)
+    form = VideoSettingsForm(manual_url=current.manual_url)
+    if form.validate():
+        try:
+            saved = video_settings.save(
+                current_user,
+                provider=form.provider.data,
+                manual_url=form.manual_url_or_unchanged(),
+                apply_to_upcoming=form.apply_to_upcoming.data,
+                now=utcnow(),
+            )
+        except InvalidRequest as exc:
+            for key, message in exc.fields.items():
+                field = getattr(form, VIDEO_FIELDS.get(key, ""), None)
+                (form.form_errors if field is None else field.errors).append(message)
+        else:
+            flash(saved_message(saved, applied=form.apply_to_upcoming.data), "success")
+            if saved.warning:
+                flash(saved.warning, "warning")
+            return redirect(url_for("settings.video"))
+    return render_video(form, current, status=400)
+
+
+@bp.post("/video/preview")
+@login_required
+def preview_video():
+    """The provider details (link field and preview) for the posted choice; saves nothing.
+
+    Always 200: a refused link is shown in the preview, which htmx only swaps on success.
+    """
+    current = video_settings.current_settings(current_user)
+    form = VideoSettingsForm(manual_url=current.manual_url)
+    # Another provider takes the link field away, so what was typed there no longer counts.
+    manual_url = form.manual_url_or_unchanged() if form.provider.data == MANUAL else video_settings.UNCHANGED
+    preview, problem = None, None
+    try:
+        preview = video_settings.preview(current_user, form.provider.data, manual_url)
+    except InvalidRequest as exc:
+        # Just switched to "My own meeting link" with none saved: wait for the link before complaining.
+        if manual_url is not video_settings.UNCHANGED or set(exc.fields) != {"manualMeetingUrl"}:
+            problem = " ".join(exc.fields.values())
+    response = make_response(
+        render_template("settings/_video_details.html", form=form, preview=preview, preview_error=problem)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -18,6 +18,7 @@ from meetapp.domain.video import (
     Participant,
     jitsi_hash,
     join_url,
+    meeting_label,
     new_room_name,
     preview_url,
     provider_for,
@@ -189,3 +190,11 @@ def test_preview_shows_an_example_room_or_the_manual_url():
     assert notice is None
     assert preview_url("manual", "https://whereby.com/okafor", PLAIN) == ("https://whereby.com/okafor", None)
     assert preview_url("zoom", None, PLAIN)[1] == "Zoom is not connected; sessions use Jitsi."
+
+
+@pytest.mark.parametrize(
+    ("provider", "kind", "label"),
+    [("jitsi", "jitsi", "Jitsi"), ("zoom", "jitsi", "Jitsi"), ("manual", "jitsi", "Jitsi"), ("manual", "manual", "My own meeting link")],
+)
+def test_people_are_told_what_the_meeting_really_runs_on(provider, kind, label):
+    assert meeting_label(provider, kind) == label

@@ -5,12 +5,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from meetapp import create_app, scheduling
+from meetapp import scheduling, video_settings
 from meetapp.accounts import create_user
-from meetapp.config import testing_config
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, User
-from meetapp.scheduling import ensure_default_session_types
 from tests.conftest import NOW, PASSWORD
 
 MENTEE_EMAIL = "max.mentee@example.com"
@@ -483,20 +481,115 @@ def test_a_finished_session_offers_no_actions(client, auth, app, clock, mentor, 
     assert "This session is over and can no longer be changed." in response.get_data(as_text=True)
 
 
+# The meeting on the session page ------------------------------------------------------
+
+
+def choose_video(app, mentor_id: int, provider: str, manual_url: str | None = None) -> None:
+    with app.app_context():
+        video_settings.save(db.session.get(User, mentor_id), provider=provider, manual_url=manual_url, now=NOW)
+
+
+def test_mentor_sees_why_a_zoom_session_uses_jitsi_and_the_mentee_does_not(client, auth, app, clock, mentor, mentee):
+    choose_video(app, mentor, "zoom")
+    session_id = book(app, mentee, mentor)
+    auth.login(MENTOR_EMAIL)
+    page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
+    assert re.search(r"<dt>Video</dt>\s*<dd>\s*Jitsi", page)
+    assert '<p class="meeting-notice">Zoom is not connected; sessions use Jitsi.</p>' in page
+    auth.logout()
+    auth.login(MENTEE_EMAIL)
+    page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
+    assert re.search(r"<dt>Video</dt>\s*<dd>\s*Jitsi", page)
+    assert "not connected" not in page and "Zoom" not in page
+
+
+def test_a_jitsi_session_shows_no_notice(client, auth, app, clock, mentor, mentee):
+    session_id = book(app, mentee, mentor)
+    auth.login(MENTOR_EMAIL)
+    page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
+    assert re.search(r"<dt>Video</dt>\s*<dd>\s*Jitsi\s*</dd>", page)
+    assert "meeting-notice" not in page
+
+
+@pytest.mark.parametrize(
+    ("provider", "manual_url"), [("jitsi", None), ("google", None), ("manual", "https://zoom.us/j/5550001")]
+)
+def test_the_meeting_address_never_appears_in_a_page(client, auth, app, clock, mentor, mentee, provider, manual_url):
+    choose_video(app, mentor, provider, manual_url)
+    session_id = book(app, mentee, mentor)
+    saved = stored(app, session_id)
+    addresses = [value for value in (saved.meeting_room, saved.meeting_url, saved.meeting_external_id) if value]
+    assert addresses
+    for email in (MENTOR_EMAIL, MENTEE_EMAIL):
+        auth.login(email)
+        pages = [
+            client.get(f"/sessions/{session_id}").get_data(as_text=True),
+            client.get(f"/sessions/{session_id}", headers=HTMX).get_data(as_text=True),
+            client.get("/").get_data(as_text=True),
+        ]
+        for page in pages:
+            for address in addresses:
+                assert address not in page
+        auth.logout()
+
+
+def test_mentor_makes_a_new_meeting_link(client, auth, app, clock, mentor, mentee):
+    session_id = book(app, mentee, mentor)
+    before = stored(app, session_id)
+    auth.login(MENTOR_EMAIL)
+    page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
+    assert f'hx-post="/sessions/{session_id}/new-link"' in page
+    response = client.post(f"/sessions/{session_id}/new-link")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/sessions/{session_id}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The meeting has a new link; earlier links to this session no longer work." in page
+    after = stored(app, session_id)
+    assert after.link_version == before.link_version + 1
+    assert after.meeting_room != before.meeting_room
+    assert after.meeting_room not in page
+
+
+def test_new_meeting_link_with_htmx_returns_the_panel(client, auth, app, clock, mentor, mentee):
+    session_id = book(app, mentee, mentor)
+    auth.login(MENTOR_EMAIL)
+    response = client.post(f"/sessions/{session_id}/new-link", headers=HTMX)
+    assert response.status_code == 200
+    fragment = response.get_data(as_text=True)
+    assert fragment.lstrip().startswith('<section id="session-panel"')
+    assert "The meeting has a new link; earlier links to this session no longer work." in fragment
+    assert stored(app, session_id).link_version == 2
+
+
+def test_mentee_cannot_make_a_new_meeting_link(client, auth, app, clock, mentor, mentee):
+    session_id = book(app, mentee, mentor)
+    before = stored(app, session_id)
+    auth.login(MENTEE_EMAIL)
+    page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
+    assert f"/sessions/{session_id}/new-link" not in page
+    assert "New meeting link" not in page
+    response = client.post(f"/sessions/{session_id}/new-link")
+    assert response.status_code == 403
+    assert "Only the mentor (or an admin) can make a new meeting link." in response.get_data(as_text=True)
+    after = stored(app, session_id)
+    assert (after.link_version, after.meeting_room) == (before.link_version, before.meeting_room)
+
+
+def test_a_cancelled_session_gets_no_new_meeting_link(client, auth, app, clock, mentor, mentee):
+    session_id = book(app, mentee, mentor)
+    auth.login(MENTOR_EMAIL)
+    client.post(f"/sessions/{session_id}/cancel", data={"reason": ""})
+    before = stored(app, session_id)
+    page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
+    assert f"/sessions/{session_id}/new-link" not in page
+    response = client.post(f"/sessions/{session_id}/new-link", headers=HTMX)
+    assert response.status_code == 409
+    assert "This session was cancelled; book a new one instead." in response.get_data(as_text=True)
+    after = stored(app, session_id)
+    assert (after.link_version, after.meeting_room) == (before.link_version, before.meeting_room)
+
+
 # CSRF with HTMX: the token rides in the X-CSRFToken header that base.html puts on <body>.
-
-
-@pytest.fixture
-def csrf_app(database_url):
-    app = create_app(testing_config(database_url, WTF_CSRF_ENABLED=True))
-    with app.app_context():
-        if database_url.startswith("sqlite"):
-            db.create_all()
-        ensure_default_session_types()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_htmx_post_carries_the_csrf_token_in_a_header(csrf_app, clock):
