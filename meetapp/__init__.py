@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from meetapp.auth import bp as auth_bp
     from meetapp.dashboard import bp as dashboard_bp
     from meetapp.health import bp as health_bp
+    from meetapp.join import bp as join_bp
     from meetapp.sessions import bp as sessions_bp
     from meetapp.settings import bp as settings_bp
 
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(sessions_bp, url_prefix="/sessions")
     app.register_blueprint(settings_bp, url_prefix="/settings")
+    app.register_blueprint(join_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     # The API authenticates writes by bearer token or checks CSRF itself (see api.auth).
     csrf.exempt(api_bp)
@@ -112,7 +114,7 @@ def register_security_headers(app: Flask) -> None:
     def add_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", csp)
         return response

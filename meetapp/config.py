@@ -118,6 +118,8 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         # Per address and per account; failed attempts only (see auth.routes).
         "LOGIN_RATE_LIMIT_PER_ADDRESS": environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "").strip() or "20 per minute;100 per hour",
         "LOGIN_RATE_LIMIT_PER_ACCOUNT": environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT", "").strip() or "5 per minute;20 per hour",
+        # Refused join attempts allowed per client address (allowed joins are not counted).
+        "JOIN_DENIED_RATE_LIMIT": environ.get("JOIN_DENIED_RATE_LIMIT", "").strip() or "30 per minute;300 per hour",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,

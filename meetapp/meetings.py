@@ -67,3 +67,14 @@ def renew_meeting(session: MentoringSession, profile: MentorProfile | None, choi
     give_meeting(session, choice, manual_url)
     session.link_version += 1
 
+
+
+def meeting_of(session: MentoringSession) -> Meeting:
+    return Meeting(
+        provider=session.video_provider,
+        kind=session.meeting_kind,
+        room=session.meeting_room,
+        url=session.meeting_url,
+        external_id=session.meeting_external_id,
+        notice=session.meeting_notice,
+    )

@@ -221,6 +221,8 @@ class AttendanceEvent(db.Model):
     at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     outcome: so.Mapped[str] = so.mapped_column(sa.String(16))
     reason: so.Mapped[str] = so.mapped_column(sa.String(40))
+    # The client's address, for spotting repeated refused attempts.
+    address: so.Mapped[Optional[str]] = so.mapped_column(sa.String(45))
 
     __table_args__ = (
         sa.Index("ix_attendance_events_session_id_at", "session_id", "at"),

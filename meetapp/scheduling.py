@@ -174,6 +174,8 @@ def cancel_session(session: MentoringSession, *, user: User, reason: object, now
     session.cancel_reason = (reason.strip() or None) if isinstance(reason, str) else None
     session.cancelled_by_id = user.id
     session.cancelled_at = now
+    # Revokes every earlier join link; those links then explain the cancellation (410).
+    session.link_version += 1
     session.updated_at = now
     _commit_change()
     return session

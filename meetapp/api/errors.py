@@ -5,14 +5,18 @@ from meetapp.errors import json_error
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None):
+    def __init__(
+        self, status: int, code: str, message: str, fields: dict[str, str] | None = None, headers: dict | None = None
+    ):
         super().__init__(message)
-        self.status, self.code, self.message, self.fields = status, code, message, fields
+        self.status, self.code, self.message, self.fields, self.headers = status, code, message, fields, headers
 
 
 @bp.errorhandler(ApiError)
 def api_error(error: ApiError):
-    return json_error(error.status, error.code, error.message, error.fields)
+    response, status = json_error(error.status, error.code, error.message, error.fields)
+    response.headers.update(error.headers or {})
+    return response, status
 
 
 @bp.errorhandler(SchedulingError)

@@ -1,17 +1,18 @@
 """Mentoring-session endpoints of the JSON API."""
 from flask import request, url_for
 
-from meetapp import scheduling, video_settings
+from meetapp import joining, scheduling, video_settings
 from meetapp.api import bp
 from meetapp.api.auth import api_user
 from meetapp.api.errors import ApiError
-from meetapp.domain.scheduling import InvalidRequest
+from meetapp.domain.access import Access, AccessStatus, JoinRefusal
+from meetapp.domain.scheduling import Forbidden, InvalidRequest
 from meetapp.domain.timeutil import iso_z, parse_aware_iso, utcnow
 from meetapp.models import MentoringSession, User
 
 
-def session_json(session: MentoringSession) -> dict:
-    """A session as the API shows it; never the raw meeting URL."""
+def session_json(session: MentoringSession, viewer: User) -> dict:
+    """A session as `viewer` sees it through the API: their own join link, never the meeting's address."""
     body = {
         "id": session.id,
         "status": session.status.value,
@@ -22,6 +23,7 @@ def session_json(session: MentoringSession) -> dict:
         "endsAt": iso_z(session.ends_at),
         "durationMinutes": session.duration_minutes,
         "provider": session.video_provider,
+        "joinUrl": joining.join_link(session, viewer, utcnow()),
     }
     if session.cancelled_at is not None:
         body["cancellation"] = {
@@ -85,24 +87,26 @@ def create_session():
         ),
     )
     location = url_for("api.get_session", session_id=session.id)
-    return {"session": session_json(session)}, 201, {"Location": location}
+    return {"session": session_json(session, api_user())}, 201, {"Location": location}
 
 
 @bp.get("/mentoring/sessions")
 def list_sessions():
-    return {"sessions": [session_json(s) for s in scheduling.sessions_of(api_user())]}
+    user = api_user()
+    return {"sessions": [session_json(s, user) for s in scheduling.sessions_of(user)]}
 
 
 @bp.get("/mentoring/session/<session_id>")
 def get_session(session_id: str):
-    return {"session": session_json(scheduling.session_for(api_user(), session_id))}
+    user = api_user()
+    return {"session": session_json(scheduling.session_for(user, session_id), user)}
 
 
 @bp.post("/mentoring/session/<session_id>/confirm")
 def confirm_session(session_id: str):
     user = api_user()
     session = scheduling.confirm_session(scheduling.session_for(user, session_id), user=user, now=utcnow())
-    return {"session": session_json(session)}
+    return {"session": session_json(session, user)}
 
 
 @bp.post("/mentoring/session/<session_id>/cancel")
@@ -111,7 +115,7 @@ def cancel_session(session_id: str):
     session = scheduling.session_for(user, session_id)
     body = json_body()
     session = scheduling.cancel_session(session, user=user, reason=body.get("reason"), now=utcnow())
-    return {"session": session_json(session)}
+    return {"session": session_json(session, user)}
 
 
 @bp.post("/mentoring/session/<session_id>/reschedule")
@@ -131,7 +135,7 @@ def reschedule_session(session_id: str):
             now=utcnow(),
         ),
     )
-    return {"session": session_json(session)}
+    return {"session": session_json(session, user)}
 
 
 @bp.post("/mentoring/session/<session_id>/generate-link")
@@ -139,7 +143,8 @@ def generate_link(session_id: str):
     user = api_user()
     session = scheduling.session_for(user, session_id, admins_too=True)
     session = scheduling.new_meeting_link(session, user=user, now=utcnow())
-    return {"meetingLink": {"provider": session.video_provider}, "session": session_json(session)}
+    link = {"provider": session.video_provider, "joinUrl": joining.join_link(session, user, utcnow())}
+    return {"meetingLink": link, "session": session_json(session, user)}
 
 
 def video_settings_json(settings: video_settings.VideoSettings) -> dict:
@@ -171,3 +176,65 @@ def put_video_settings():
         now=utcnow(),
     )
     return video_settings_json(saved) | {"sessionsUpdated": saved.sessions_updated}
+
+
+def access_json(access: Access) -> dict:
+    body = {
+        "canJoin": access.can_join,
+        "status": access.status.value,
+        "message": access.message,
+        "availableAt": iso_z(access.window.opens_at),
+        "expiresAt": iso_z(access.window.closes_at),
+        "timeUntilAvailable": access.minutes_until_available,
+        "timeUntilExpiry": access.minutes_until_expiry,
+        "secondsUntilAvailable": access.seconds_until_available,
+        "secondsUntilExpiry": access.seconds_until_expiry,
+    }
+    if access.status is AccessStatus.EXPIRED:
+        body["expiredAt"] = body["expiresAt"]
+    return body
+
+
+@bp.get("/mentoring/session/<session_id>/access")
+def session_access(session_id: str):
+    user = api_user()
+    session = scheduling.session_for(user, session_id)
+    now = utcnow()
+    access = joining.access_for(session, user, now)
+    body = {"session": session.id, "provider": session.video_provider, "access": access_json(access)}
+    if access.can_join:
+        body["joinUrl"] = joining.join_link(session, user, now)
+    return body
+
+
+JOIN_ERRORS = {
+    JoinRefusal.NOT_FOUND: (404, "There is no session with this id."),
+    JoinRefusal.NOT_PARTICIPANT: (403, "This session belongs to other people."),
+    JoinRefusal.CANCELLED: (410, "This session was cancelled."),
+    JoinRefusal.NOT_CONFIRMED: (409, "This session is not confirmed yet."),
+    JoinRefusal.TOO_EARLY: (409, None),
+    JoinRefusal.EXPIRED: (410, None),
+}
+
+
+@bp.get("/mentoring/session/<session_id>/join")
+def join_session(session_id: str):
+    attempt = joining.attempt_by_id(session_id, api_user(), utcnow(), request.remote_addr)
+    if attempt.meeting_url is not None:
+        return joining.redirect_to_meeting(attempt.meeting_url)
+    status, message = JOIN_ERRORS[attempt.refusal]
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    raise ApiError(status, attempt.refusal.value, message or attempt.access.message, headers=headers)
+
+
+@bp.get("/mentoring/session/<session_id>/attendance")
+def attendance(session_id: str):
+    user = api_user()
+    session = scheduling.session_for(user, session_id, admins_too=True)
+    if not user.is_admin and user.id != session.mentor_id:
+        raise Forbidden("Only the mentor (or an admin) sees who joined.", "not_mentor")
+    events = [
+        {"userId": event.user_id, "at": iso_z(event.at), "outcome": event.outcome, "reason": event.reason}
+        for event, _ in joining.attendance_of(session)
+    ]
+    return {"events": events}

@@ -121,3 +121,45 @@ def _clock_time(instant: datetime, now: datetime, zone: ZoneInfo, bare: bool = F
     if bare:
         return text
     return f"at {text}" if local.date() == today.date() else f"on {text}"
+
+
+class JoinRefusal(StrEnum):
+    """Why a join attempt is refused, in the order the join proxy checks."""
+
+    NOT_FOUND = "not_found"
+    NOT_PARTICIPANT = "not_participant"
+    CANCELLED = "cancelled"
+    NOT_CONFIRMED = "not_confirmed"
+    TOO_EARLY = "too_early"
+    EXPIRED = "expired"
+
+
+def refuse_join(
+    *,
+    caller_id: int,
+    token_user_id: int | None,
+    token_version: int | None,
+    mentor_id: int,
+    mentee_id: int,
+    link_version: int,
+    access: Access,
+) -> JoinRefusal | None:
+    """The reason to refuse this join, or None to let the caller in.
+
+    `token_*` are None when joining through the API by session id. A token from an
+    earlier link version is revoked (404) — except that once a session is
+    cancelled, every link to it says so (410), since cancelling also bumps the version.
+    """
+    if token_version is not None and token_version != link_version and access.status is not AccessStatus.CANCELLED:
+        return JoinRefusal.NOT_FOUND
+    if caller_id not in (mentor_id, mentee_id) or (token_user_id is not None and token_user_id != caller_id):
+        return JoinRefusal.NOT_PARTICIPANT
+    if access.status is AccessStatus.CANCELLED:
+        return JoinRefusal.CANCELLED
+    if access.status is AccessStatus.PENDING:
+        return JoinRefusal.NOT_CONFIRMED
+    if access.status is AccessStatus.TOO_EARLY:
+        return JoinRefusal.TOO_EARLY
+    if access.status is AccessStatus.EXPIRED:
+        return JoinRefusal.EXPIRED
+    return None

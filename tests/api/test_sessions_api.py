@@ -195,7 +195,11 @@ def test_each_person_lists_only_their_own_sessions(booked, as_mentee, as_mentor,
 def test_a_participant_reads_a_session(booked, as_mentor):
     response = as_mentor.get(f"/api/mentoring/session/{booked['id']}")
     assert response.status_code == 200
-    assert response.json["session"] == booked
+    seen_by_mentor = response.json["session"]
+    # Everything is shared but the join link, which is each person's own.
+    assert {k: v for k, v in seen_by_mentor.items() if k != "joinUrl"} == {k: v for k, v in booked.items() if k != "joinUrl"}
+    assert seen_by_mentor["joinUrl"] != booked["joinUrl"]
+    assert seen_by_mentor["joinUrl"].startswith("http://127.0.0.1:5000/join/")
 
 
 @pytest.mark.parametrize("path", ["", "/confirm", "/cancel", "/reschedule"])

@@ -123,7 +123,10 @@ def test_generate_link_makes_a_fresh_room_and_revokes_earlier_links(app, clock, 
     before = stored(app, session["id"])
     response = as_mentor.post(f"/api/mentoring/session/{session['id']}/generate-link")
     assert response.status_code == 200
-    assert response.json["meetingLink"] == {"provider": "jitsi"}
+    link = response.json["meetingLink"]
+    assert link["provider"] == "jitsi"
+    assert link["joinUrl"].startswith("http://127.0.0.1:5000/join/")
+    assert link["joinUrl"] != session["joinUrl"]
     after = stored(app, session["id"])
     assert after.meeting_room != before.meeting_room
     assert after.link_version == before.link_version + 1

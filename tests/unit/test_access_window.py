@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from meetapp.domain.access import AccessStatus, evaluate
+from meetapp.domain.access import AccessStatus, JoinRefusal, evaluate, refuse_join
 from meetapp.domain.scheduling import SessionStatus
 
 START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -118,3 +118,46 @@ def test_every_moment_has_exactly_one_consistent_status(start, duration, early, 
     assert access.next_change is None or access.next_change > now
     assert access.final == (status is SessionStatus.CANCELLED or now >= closes)
     assert access.message
+
+
+MENTOR, MENTEE, STRANGER = 1, 2, 3
+
+
+def refusal(now=START, status=SessionStatus.CONFIRMED, caller=MENTEE, token_user=MENTEE, token_version=2, version=2):
+    return refuse_join(
+        caller_id=caller,
+        token_user_id=token_user,
+        token_version=token_version,
+        mentor_id=MENTOR,
+        mentee_id=MENTEE,
+        link_version=version,
+        access=access_at(now, status=status),
+    )
+
+
+def test_a_participant_with_a_current_link_inside_the_window_gets_in():
+    assert refusal() is None
+    assert refusal(caller=MENTOR, token_user=MENTOR) is None
+    assert refusal(token_user=None, token_version=None) is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"token_version": 1}, JoinRefusal.NOT_FOUND),
+        ({"token_version": 1, "caller": STRANGER}, JoinRefusal.NOT_FOUND),
+        ({"caller": STRANGER, "token_user": STRANGER}, JoinRefusal.NOT_PARTICIPANT),
+        ({"caller": MENTOR, "token_user": MENTEE}, JoinRefusal.NOT_PARTICIPANT),
+        ({"caller": STRANGER, "token_user": None, "token_version": None}, JoinRefusal.NOT_PARTICIPANT),
+        ({"caller": STRANGER, "status": SessionStatus.CANCELLED}, JoinRefusal.NOT_PARTICIPANT),
+        ({"status": SessionStatus.CANCELLED}, JoinRefusal.CANCELLED),
+        ({"status": SessionStatus.CANCELLED, "token_version": 1}, JoinRefusal.CANCELLED),
+        ({"status": SessionStatus.CANCELLED, "now": START - timedelta(days=1)}, JoinRefusal.CANCELLED),
+        ({"status": SessionStatus.PENDING}, JoinRefusal.NOT_CONFIRMED),
+        ({"status": SessionStatus.PENDING, "now": START - timedelta(days=1)}, JoinRefusal.NOT_CONFIRMED),
+        ({"now": START - timedelta(minutes=16)}, JoinRefusal.TOO_EARLY),
+        ({"now": END + timedelta(minutes=30)}, JoinRefusal.EXPIRED),
+    ],
+)
+def test_refusals_follow_the_contracts_order(kwargs, expected):
+    assert refusal(**kwargs) is expected

@@ -1,0 +1,52 @@
+"""`/join/<token>` in a browser: log in, check, log the attempt, and only then redirect to the meeting."""
+from flask import current_app, g, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+
+from meetapp import joining
+from meetapp.domain.access import JoinRefusal
+from meetapp.domain.timeutil import utcnow
+from meetapp.extensions import limiter
+from meetapp.join import bp
+
+REFUSAL_PAGES = {
+    JoinRefusal.NOT_FOUND: (404, "Link not valid"),
+    JoinRefusal.NOT_PARTICIPANT: (403, "Not your link"),
+    JoinRefusal.CANCELLED: (410, "Session cancelled"),
+    JoinRefusal.NOT_CONFIRMED: (409, "Not confirmed yet"),
+    JoinRefusal.EXPIRED: (410, "Session ended"),
+}
+
+
+def denied_join_limit() -> str:
+    return current_app.config["JOIN_DENIED_RATE_LIMIT"]
+
+
+def join_was_denied(response) -> bool:
+    return g.get("join_denied", False)
+
+
+@bp.after_request
+def keep_out_of_caches_and_referrers(response):
+    # The answer may be a redirect to the meeting: no cache keeps it, no page learns it.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/join/<token>")
+@limiter.limit(denied_join_limit, key_func=get_remote_address, scope="join-denied", deduct_when=join_was_denied)
+def enter(token: str):
+    now = utcnow()
+    if not current_user.is_authenticated:
+        joining.record_anonymous_attempt(token, now, request.remote_addr)
+        return redirect(url_for("auth.login", next=request.path))
+    attempt = joining.attempt_by_token(token, current_user, now, request.remote_addr)
+    if attempt.meeting_url is not None:
+        return joining.redirect_to_meeting(attempt.meeting_url)
+    g.join_denied = True
+    if attempt.refusal is JoinRefusal.TOO_EARLY:
+        return render_template("join/waiting.html", session=attempt.session, access=attempt.access, token=token)
+    status, title = REFUSAL_PAGES[attempt.refusal]
+    context = {"refusal": attempt.refusal.value, "title": title, "session": attempt.session, "access": attempt.access}
+    return render_template("join/refused.html", **context), status
