@@ -3,6 +3,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.conftest import ApiClient, People, running_app
+
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 OPENS, CLOSES = START - timedelta(minutes=15), START + timedelta(minutes=90)
 
@@ -171,3 +173,12 @@ def test_the_join_url_in_the_session_opens_the_join_proxy_for_that_person(clock,
     response = client.get(join_url.removeprefix("http://127.0.0.1:5000"))
     assert response.status_code == 302
     assert "Max%20Mentee" in response.headers["Location"]
+
+
+def test_refused_api_joins_from_one_address_are_rate_limited(database_url, clock):
+    with running_app(database_url, JOIN_DENIED_RATE_LIMIT="2 per minute") as app:
+        people = People(app)
+        api = ApiClient(app.test_client(), people.token(people.make("mentee", "Max Mentee")))
+        codes = [api.get("/api/mentoring/session/nope/join").status_code for _ in range(3)]
+        assert codes == [404, 404, 429]
+        assert api.get("/api/mentoring/session/nope/join").json["error"] == "rate_limited"

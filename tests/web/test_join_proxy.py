@@ -272,3 +272,13 @@ def test_refused_attempts_from_one_address_are_rate_limited(database_url, clock)
         statuses = [client.get("/join/not-a-token", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code for _ in range(4)]
         assert statuses == [404, 404, 404, 429]
         assert client.get("/join/not-a-token", environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 404
+
+
+def test_the_link_of_a_mentee_who_left_the_session_explains_it(app, client, auth, clock, booked, api_as, mentee):
+    session_id, mentee_path, _ = booked
+    api_as(mentee).post(f"/api/mentoring/session/{session_id}/cancel", json={"reason": "Found another time"})
+    clock.move_to(OPENS)
+    auth.login(MENTEE_EMAIL)
+    response = client.get(mentee_path)
+    assert response.status_code == 410
+    assert "was cancelled by Max Mentee" in response.get_data(as_text=True)
