@@ -214,3 +214,13 @@ class ApiClient:
 def api_as(client, people):
     """`api_as(user_id)` gives an API client authenticated as that user."""
     return lambda user_id: ApiClient(client, people.token(user_id))
+
+
+@pytest.fixture
+def as_mentee(api_as, mentee):
+    return api_as(mentee)
+
+
+@pytest.fixture
+def as_mentor(api_as, mentor):
+    return api_as(mentor)

@@ -10,16 +10,6 @@ OPENS, CLOSES = START - timedelta(minutes=15), START + timedelta(minutes=90)
 
 
 @pytest.fixture
-def as_mentee(api_as, mentee):
-    return api_as(mentee)
-
-
-@pytest.fixture
-def as_mentor(api_as, mentor):
-    return api_as(mentor)
-
-
-@pytest.fixture
 def session_id(clock, as_mentee, as_mentor, mentor):
     """A confirmed Standard session from 10:00 to 11:00 UTC (joinable 09:45 to 11:30)."""
     session = as_mentee.post(

@@ -22,16 +22,6 @@ def count_sessions(app) -> int:
 
 
 @pytest.fixture
-def as_mentee(api_as, mentee):
-    return api_as(mentee)
-
-
-@pytest.fixture
-def as_mentor(api_as, mentor):
-    return api_as(mentor)
-
-
-@pytest.fixture
 def booked(clock, as_mentee, mentor):
     """A pending session tomorrow at 15:00 UTC, as the API returned it."""
     response = as_mentee.post("/api/mentoring/sessions", json=booking(mentor))

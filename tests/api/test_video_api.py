@@ -18,16 +18,6 @@ def stored(app, session_id) -> MentoringSession:
         return session
 
 
-@pytest.fixture
-def as_mentor(api_as, mentor):
-    return api_as(mentor)
-
-
-@pytest.fixture
-def as_mentee(api_as, mentee):
-    return api_as(mentee)
-
-
 def test_a_new_mentor_meets_on_jitsi(as_mentor):
     response = as_mentor.get(SETTINGS)
     assert response.status_code == 200
