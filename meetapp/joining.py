@@ -19,6 +19,15 @@ from meetapp.models import AttendanceEvent, MentoringSession, User
 
 
 @dataclass(frozen=True)
+class JoinStatus:
+    """What the join status fragment shows one viewer at one moment."""
+
+    access: Access
+    # A fresh short-lived `/join/<token>`, only while the viewer may join.
+    join_path: str | None
+
+
+@dataclass(frozen=True)
 class JoinAttempt:
     session: MentoringSession | None
     refusal: JoinRefusal | None
@@ -63,6 +72,13 @@ def join_path(session: MentoringSession, user: User, now: datetime, *, short_liv
     """`/join/<token>` for this person; short-lived for buttons, long-lived for mail and calendars."""
     token = join_tokens().issue(JoinClaim(session.id, user.id, session.link_version, short_lived), now)
     return url_for("join.enter", token=token)
+
+
+def status_for(session: MentoringSession, viewer: User, now: datetime) -> JoinStatus:
+    """The viewer's join status; no SQL, so a page may ask it for every session it lists."""
+    access = access_for(session, viewer, now)
+    path = join_path(session, viewer, now, short_lived=True) if access.can_join else None
+    return JoinStatus(access, path)
 
 
 def join_link(session: MentoringSession, user: User, now: datetime) -> str:
@@ -136,12 +152,16 @@ def _record(session: MentoringSession, user_id: int | None, outcome: str, reason
     )
 
 
-def attendance_of(session: MentoringSession) -> list[tuple[AttendanceEvent, User | None]]:
-    """Every attempt on the session, oldest first, with the person where known (one query)."""
+ATTENDANCE_SHOWN = 200
+
+
+def attendance_of(session: MentoringSession, limit: int = ATTENDANCE_SHOWN) -> list[tuple[AttendanceEvent, User | None]]:
+    """The latest `limit` attempts on the session, oldest first, with the person where known (one query)."""
     rows = db.session.execute(
         sa.select(AttendanceEvent, User)
         .outerjoin(User, User.id == AttendanceEvent.user_id)
         .where(AttendanceEvent.session_id == session.id)
-        .order_by(AttendanceEvent.at, AttendanceEvent.id)
+        .order_by(AttendanceEvent.at.desc(), AttendanceEvent.id.desc())
+        .limit(limit)
     )
-    return [(event, user) for event, user in rows]
+    return [(event, user) for event, user in rows][::-1]

@@ -65,3 +65,161 @@ document.addEventListener("DOMContentLoaded", () => {
   followSessionTypeDuration();
   enableCopyButtons();
 });
+
+// Join status fragments (templates/sessions/_status.html) ---------------------------------
+// The server renders the right text and htmx polls the fragment back. This keeps the
+// countdown ticking between polls without a request per second, asks for the fragment the
+// moment the countdown reaches zero, and speaks up only at sensible moments.
+
+const AUTO_JOIN_KEY = "meetapp.autoJoin";
+// A live region is read out when its text changes, not when it is inserted with text in it.
+const ANNOUNCE_AFTER_MS = 150;
+// A fragment kept in a hidden tab may hold a join link past its short life.
+const STALE_AFTER_MS = 30 * 1000;
+const startedCountdowns = new WeakSet();
+const fragmentLoadedAt = new WeakMap();
+// Per fragment id: the state last shown, and the minute last announced.
+const shownStates = new Map();
+const announcedMinutes = new Map();
+
+// Same format as countdown_text in sessions/_status.html.
+function countdownText(seconds) {
+  if (seconds >= 2 * 86400) return `${Math.floor(seconds / 86400)} days`;
+  const pad = (value) => String(value).padStart(2, "0");
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = seconds % 60;
+  return hours > 0 ? `${hours}:${pad(minutes)}:${pad(rest)}` : `${pad(minutes)}:${pad(rest)}`;
+}
+
+function announce(fragment, text) {
+  const region = fragment.querySelector("[data-announce]");
+  if (!region || !text) return;
+  region.textContent = "";
+  setTimeout(() => { region.textContent = text; }, ANNOUNCE_AFTER_MS);
+}
+
+function refreshFragment(fragment) {
+  if (window.htmx && fragment.isConnected && fragment.hasAttribute("hx-get")) {
+    window.htmx.trigger(fragment, "refresh");
+  }
+}
+
+// Counts down to the deadline the server gave (relative, so the browser's clock does not matter),
+// waking when the shown second changes rather than on a fixed beat.
+function startCountdown(fragment) {
+  const timer = fragment.querySelector("[data-countdown-ms]");
+  const text = timer && timer.querySelector("[data-countdown-text]");
+  const remaining = timer ? Number(timer.dataset.countdownMs) : NaN;
+  if (!text || !Number.isFinite(remaining) || startedCountdowns.has(fragment)) return;
+  startedCountdowns.add(fragment);
+  const deadline = performance.now() + remaining;
+  const tick = () => {
+    if (!fragment.isConnected) return;
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      text.textContent = countdownText(0);
+      refreshFragment(fragment);
+      return;
+    }
+    const seconds = Math.ceil(left / 1000);
+    text.textContent = countdownText(seconds);
+    announceMinute(fragment, Math.ceil(seconds / 60));
+    setTimeout(tick, (left % 1000) + 5);
+  };
+  tick();
+}
+
+// Once a minute in the last hour; the first minute a page sees is not news.
+function announceMinute(fragment, minutes) {
+  const last = announcedMinutes.get(fragment.id);
+  announcedMinutes.set(fragment.id, minutes);
+  if (last === undefined || last === minutes || minutes > 60) return;
+  announce(fragment, `Joining opens in ${minutes} minute${minutes === 1 ? "" : "s"}.`);
+}
+
+function autoJoinBox() {
+  return document.querySelector("input[data-auto-join]");
+}
+
+// The waiting page's "Take me in automatically", remembered in this browser.
+function setUpAutoJoin() {
+  const box = autoJoinBox();
+  if (!box) return;
+  try {
+    box.checked = window.localStorage.getItem(AUTO_JOIN_KEY) === "yes";
+  } catch (error) {
+    box.checked = false;
+  }
+  box.addEventListener("change", () => {
+    try {
+      window.localStorage.setItem(AUTO_JOIN_KEY, box.checked ? "yes" : "no");
+    } catch (error) {
+      // Not remembered (storage blocked); the box still works on this page.
+    }
+  });
+  const field = box.closest("[data-auto-join-field]");
+  if (field) field.hidden = false;
+}
+
+// `swapped`: the fragment itself just replaced an earlier version of itself.
+function fragmentLoaded(fragment, swapped) {
+  fragmentLoadedAt.set(fragment, performance.now());
+  const state = fragment.dataset.joinState;
+  const previous = shownStates.get(fragment.id);
+  shownStates.set(fragment.id, state);
+  startCountdown(fragment);
+  if (!swapped || previous === undefined || previous === state) return;
+  announce(fragment, fragment.dataset.announceText);
+  const box = autoJoinBox();
+  const link = fragment.querySelector("a[data-join-link]");
+  if (state === "available" && link && box && box.checked) {
+    // Replace the waiting page, so Back does not lead to it again.
+    window.location.replace(link.href);
+  }
+}
+
+function joinFragmentsIn(root, swapped) {
+  if (!(root instanceof Element)) return;
+  if (root.matches("[data-join-state]")) fragmentLoaded(root, swapped);
+  root.querySelectorAll("[data-join-state]").forEach((fragment) => fragmentLoaded(fragment, false));
+}
+
+document.addEventListener("htmx:load", (event) => {
+  const root = event.detail.elt;
+  if (root !== document.body) joinFragmentsIn(root, true);
+});
+
+// Back to a tab that slept, or to a page from the back/forward cache: ask again at once.
+function refreshStaleFragments() {
+  document.querySelectorAll("[data-join-state][hx-get]").forEach((fragment) => {
+    if (performance.now() - (fragmentLoadedAt.get(fragment) || 0) > STALE_AFTER_MS) refreshFragment(fragment);
+  });
+}
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") refreshStaleFragments();
+});
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) {
+    document.querySelectorAll("[data-join-state]").forEach((fragment) => fragmentLoadedAt.delete(fragment));
+    refreshStaleFragments();
+  }
+});
+
+// When the login session has ended, a poll is redirected to the login page: reload the whole
+// page (it goes to the login page and back) rather than swap a login form into the fragment.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const sender = event.detail.requestConfig && event.detail.requestConfig.elt;
+  const xhr = event.detail.xhr;
+  if (!sender || !sender.matches || !sender.matches("[data-join-state]") || !xhr.responseURL) return;
+  const asked = new URL(event.detail.requestConfig.path, window.location.href).pathname;
+  if (new URL(xhr.responseURL).pathname !== asked) {
+    event.detail.shouldSwap = false;
+    window.location.reload();
+  }
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  setUpAutoJoin();
+  joinFragmentsIn(document.body, false);
+});

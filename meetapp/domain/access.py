@@ -50,6 +50,13 @@ class Access:
         return self.status is AccessStatus.AVAILABLE
 
     @property
+    def seconds_until_next_change(self) -> int | None:
+        """Whole seconds until `next_change`, or None when only an event can change the status."""
+        if self.next_change is None:
+            return None
+        return self.seconds_until_available if self.status is AccessStatus.TOO_EARLY else self.seconds_until_expiry
+
+    @property
     def minutes_until_available(self) -> int:
         return math.ceil(self.seconds_until_available / 60)
 

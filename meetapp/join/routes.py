@@ -46,7 +46,7 @@ def enter(token: str):
         return joining.redirect_to_meeting(attempt.meeting_url)
     g.join_denied = True
     if attempt.refusal is JoinRefusal.TOO_EARLY:
-        return render_template("join/waiting.html", session=attempt.session, access=attempt.access, token=token)
+        return render_template("join/waiting.html", session=attempt.session, access=attempt.access, token=token, now=now)
     status, title = REFUSAL_PAGES[attempt.refusal]
     context = {"refusal": attempt.refusal.value, "title": title, "session": attempt.session, "access": attempt.access}
     return render_template("join/refused.html", **context), status

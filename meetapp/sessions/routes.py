@@ -2,6 +2,7 @@
 
 Every form works as a plain POST that redirects (PRG). When HTMX sends it, the
 view answers with the re-rendered action panel instead, with the same status code.
+The join status fragment (`/<id>/status`) is the same markup the pages include.
 """
 from datetime import datetime
 
@@ -9,7 +10,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_login import current_user, login_required
 from wtforms import Field, SelectChoice
 
-from meetapp import scheduling
+from meetapp import joining, scheduling
 from meetapp.domain.scheduling import (
     Conflict,
     Forbidden,
@@ -36,6 +37,8 @@ BOOKING_FIELDS = {
 RESCHEDULE_FIELDS = {"startsAt": "starts_at", "durationMinutes": "duration"}
 CANCEL_FIELDS = {"reason": "reason"}
 BUSY_CODES = frozenset({"mentor_busy", "mentee_busy"})
+# htmx stops polling an element whose answer has this status (and still swaps it in).
+STOP_POLLING = 286
 
 
 @bp.errorhandler(SchedulingError)
@@ -128,6 +131,26 @@ def booked_message(session: MentoringSession) -> str:
     return f"Your session request was sent to {session.mentor.name}. You'll see here when they confirm it."
 
 
+# The join status ----------------------------------------------------------------------
+
+
+@bp.get("/<session_id>/status")
+@login_required
+def status(session_id: str):
+    """The join status fragment, polled by HTMX until nothing can change any more."""
+    session = scheduling.session_for(current_user, session_id)
+    now = utcnow()
+    state = joining.status_for(session, current_user, now)
+    fragment = render_template(
+        "sessions/_status.html", session=session, access=state.access, join_path=state.join_path, now=now
+    )
+    response = make_response(fragment, STOP_POLLING if state.access.final and is_htmx() else 200)
+    # The Join link in it is personal and short-lived.
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("HX-Request")
+    return response
+
+
 # The session page ---------------------------------------------------------------------
 
 
@@ -141,17 +164,25 @@ def render_session(
     reschedule_form: RescheduleForm | None = None,
 ):
     """The session page, or only its action panel for HTMX; forms given here keep what was typed."""
+    now = utcnow()
     if reschedule_form is None:
         reschedule_form = RescheduleForm(
             formdata=None,
             starts_at=to_local(session.starts_at, current_user.timezone).replace(tzinfo=None),
             duration=session.duration_minutes,
         )
+    state = joining.status_for(session, current_user, now)
+    # Who tried to join is the mentor's to see, and only the full page shows it.
+    show_attendance = current_user.id == session.mentor_id and not is_htmx()
     context = {
         "session": session,
         "actions": allowed_actions(
-            current_user.id, session.mentor_id, session.mentee_id, session.status, session.ends_at, utcnow()
+            current_user.id, session.mentor_id, session.mentee_id, session.status, session.ends_at, now
         ),
+        "access": state.access,
+        "join_path": state.join_path,
+        "now": now,
+        "attendance": joining.attendance_of(session) if show_attendance else None,
         "provider_label": meeting_label(session.video_provider, session.meeting_kind),
         "confirm_form": ConfirmForm(formdata=None),
         # Like confirming, a new link needs only the CSRF token.

@@ -161,3 +161,10 @@ def test_a_participant_with_a_current_link_inside_the_window_gets_in():
 )
 def test_refusals_follow_the_contracts_order(kwargs, expected):
     assert refusal(**kwargs) is expected
+
+
+def test_seconds_until_the_next_change_follow_the_window_edge():
+    assert access_at(START - timedelta(minutes=20)).seconds_until_next_change == 300
+    assert access_at(START).seconds_until_next_change == 90 * 60
+    assert access_at(END + timedelta(hours=1)).seconds_until_next_change is None
+    assert access_at(START, status=SessionStatus.PENDING).seconds_until_next_change is None

@@ -236,7 +236,7 @@ def test_pages_load_no_inline_script_or_style(client):
     assert "<script>" not in page and "style=" not in page and "<style" not in page
     assert '<script src="/static/htmx-2.0.11.min.js" defer></script>' in page
     assert '<script src="/static/app.js" defer></script>' in page
-    assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false}\'>' in page
+    assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false, "allowEval": false}\'>' in page
 
 
 # CSRF: the shared `app` switches it off; `csrf_app` (conftest) has it on, as in production.

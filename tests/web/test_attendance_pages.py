@@ -1,0 +1,136 @@
+"""Attendance on the session page: the mentor sees every attempt to join, in plain words and local times."""
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from meetapp.extensions import db
+from meetapp.models import AttendanceEvent
+
+MENTOR_EMAIL, MENTEE_EMAIL = "mona.mentor@example.com", "max.mentee@example.com"
+START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # an hour after NOW; Standard type: 15 min early, 30 late
+OPENS, CLOSES = START - timedelta(minutes=15), START + timedelta(minutes=90)
+
+
+@pytest.fixture
+def booked(clock, api_as, mentor, mentee) -> dict:
+    """A confirmed session at 10:00 UTC, as the API gave it to the mentee (with the mentee's join link)."""
+    session = api_as(mentee).post(
+        "/api/mentoring/sessions", json={"mentorId": mentor, "startsAt": "2026-11-23T10:00:00Z", "durationMinutes": 60}
+    ).json["session"]
+    assert api_as(mentor).post(f"/api/mentoring/session/{session['id']}/confirm").status_code == 200
+    return session
+
+
+def path_of(url: str) -> str:
+    return url.removeprefix("http://127.0.0.1:5000")
+
+
+def attendance_lines(page: str) -> list[str]:
+    """The attendance list as text, one line per attempt; [] when the page has no list."""
+    match = re.search(r'<ol class="attendance-list">(.*?)</ol>', page, re.S)
+    if not match:
+        return []
+    items = re.findall(r"<li[^>]*>(.*?)</li>", match.group(1), re.S)
+    return [" ".join(re.sub(r"<[^>]+>", "", item).split()) for item in items]
+
+
+def session_page(client, session: dict) -> str:
+    return client.get(f"/sessions/{session['id']}").get_data(as_text=True)
+
+
+def test_the_mentor_sees_a_refused_early_attempt_and_the_join_in_local_time(client, auth, clock, booked):
+    join_path = path_of(booked["joinUrl"])
+    clock.move_to(START - timedelta(minutes=30))
+    auth.login(MENTEE_EMAIL)
+    assert client.get(join_path).status_code == 200  # the waiting page
+    clock.move_to(START - timedelta(minutes=10))
+    assert client.get(join_path).status_code == 302
+    auth.logout()
+
+    auth.login(MENTOR_EMAIL)
+    page = session_page(client, booked)
+    # Europe/Berlin is an hour ahead of UTC in November.
+    assert attendance_lines(page) == [
+        "Max Mentee · refused at 10:30: too early",
+        "Max Mentee joined at 10:50",
+    ]
+    assert '<time datetime="2026-11-23T09:30:00Z">10:30</time>' in page
+    assert "Times in your time zone, Europe/Berlin." in page
+    assert "No one has tried to join yet." not in page
+
+
+def test_the_mentee_does_not_see_the_attendance(client, auth, clock, booked):
+    clock.move_to(OPENS)
+    auth.login(MENTEE_EMAIL)
+    assert client.get(path_of(booked["joinUrl"])).status_code == 302
+    page = session_page(client, booked)
+    assert 'id="attendance-title"' not in page
+    assert attendance_lines(page) == []
+    assert "No one has tried to join yet." not in page
+
+
+def test_before_anyone_tried_the_mentor_is_told_so(client, auth, clock, booked):
+    auth.login(MENTOR_EMAIL)
+    page = session_page(client, booked)
+    assert 'id="attendance-title"' in page
+    assert "No one has tried to join yet." in page
+    assert attendance_lines(page) == []
+
+
+def test_every_reason_for_a_refusal_reads_as_plain_words(app, client, auth, clock, people, api_as, booked, mentor):
+    join_path = path_of(booked["joinUrl"])
+    people.make("mentee", "Nosy Parker")
+    clock.move_to(OPENS)
+    assert client.get(join_path).status_code == 302  # not logged in
+    auth.login("nosy.parker@example.com")
+    assert client.get(join_path).status_code == 403
+    auth.logout()
+    auth.login(MENTOR_EMAIL)
+    assert client.post(f"/sessions/{booked['id']}/new-link").status_code == 302
+    auth.logout()
+    auth.login(MENTEE_EMAIL)
+    assert client.get(join_path).status_code == 404  # the link from before the new meeting link
+    clock.move_to(CLOSES)
+    fresh = api_as(mentor).get(f"/api/mentoring/session/{booked['id']}").json["session"]["joinUrl"]
+    auth.logout()
+    auth.login(MENTOR_EMAIL)
+    assert client.get(path_of(fresh)).status_code == 410
+
+    lines = attendance_lines(session_page(client, booked))
+    assert lines == [
+        "Someone not logged in · refused at 10:45: not logged in",
+        "Nosy Parker · refused at 10:45: not a participant",
+        "Max Mentee · refused at 10:45: an old link",
+        "Mona Mentor (you) · refused at 12:30: after the window",
+    ]
+
+
+def test_an_attempt_on_another_day_shows_its_date(app, client, auth, clock, api_as, mentor, mentee):
+    session = api_as(mentee).post(
+        "/api/mentoring/sessions", json={"mentorId": mentor, "startsAt": "2026-11-25T10:00:00Z", "durationMinutes": 60}
+    ).json["session"]
+    api_as(mentor).post(f"/api/mentoring/session/{session['id']}/confirm")
+    auth.login(MENTEE_EMAIL)
+    assert client.get(path_of(session["joinUrl"])).status_code == 200
+    auth.logout()
+    auth.login(MENTOR_EMAIL)
+    assert attendance_lines(session_page(client, session)) == ["Max Mentee · refused at Mon 23 Nov, 10:00: too early"]
+
+
+def test_an_attempt_by_a_deleted_account_is_someone_not_logged_in(app, client, auth, clock, people, booked):
+    with app.app_context():
+        db.session.add(AttendanceEvent(session_id=booked["id"], user_id=None, at=OPENS, outcome="denied", reason="cancelled"))
+        db.session.commit()
+    auth.login(MENTOR_EMAIL)
+    assert attendance_lines(session_page(client, booked)) == ["Someone not logged in · refused at 10:45: cancelled"]
+
+
+def test_the_panel_swapped_by_htmx_carries_no_attendance(client, auth, clock, booked):
+    auth.login(MENTOR_EMAIL)
+    panel = client.post(
+        f"/sessions/{booked['id']}/cancel", data={"reason": "clash"}, headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert "Session cancelled." in panel
+    assert 'id="attendance-title"' not in panel
+    assert 'data-join-state="cancelled"' in panel

@@ -1,0 +1,357 @@
+"""The join status fragment: each state, how it polls and stops, and the pages that include it."""
+import re
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from meetapp.extensions import db
+from meetapp.models import MentoringSession
+
+MENTOR_EMAIL, MENTEE_EMAIL = "mona.mentor@example.com", "max.mentee@example.com"
+HTMX = {"HX-Request": "true"}
+START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # an hour after NOW; Standard type: 15 min early, 30 late
+OPENS, CLOSES = START - timedelta(minutes=15), START + timedelta(minutes=90)
+
+
+def book(api_as, mentee: int, mentor: int, starts_at: str = "2026-11-23T10:00:00Z", *, confirm: bool = True) -> dict:
+    """A session booked (and confirmed) through the API, as the API returns it to the mentee."""
+    session = api_as(mentee).post(
+        "/api/mentoring/sessions", json={"mentorId": mentor, "startsAt": starts_at, "durationMinutes": 60}
+    ).json["session"]
+    if confirm:
+        assert api_as(mentor).post(f"/api/mentoring/session/{session['id']}/confirm").status_code == 200
+    return session
+
+
+@pytest.fixture
+def booked(clock, api_as, mentor, mentee) -> str:
+    return book(api_as, mentee, mentor)["id"]
+
+
+def path_of(url: str) -> str:
+    return url.removeprefix("http://127.0.0.1:5000")
+
+
+def fragment_of(page: str, session_id: str) -> str:
+    """The status fragment of one session, from its opening tag to its live region."""
+    match = re.search(rf'<div class="join-state[^"]*" id="join-state-{session_id}".*?data-announce></span>\s*</div>', page, re.S)
+    assert match, f"no status fragment for {session_id}"
+    return match.group(0)
+
+
+def opening_tag(fragment: str) -> str:
+    return fragment[: fragment.index(">") + 1]
+
+
+def trigger_of(fragment: str) -> str | None:
+    match = re.search(r'hx-trigger="([^"]*)"', opening_tag(fragment))
+    return match.group(1) if match else None
+
+
+def countdown_of(fragment: str) -> str:
+    return re.search(r"data-countdown-text>([^<]*)</span>", fragment).group(1)
+
+
+def join_link_of(fragment: str) -> str:
+    return re.search(r'<a class="button button-primary button-join" href="(/join/[^"]+)"', fragment).group(1)
+
+
+def status(client, session_id: str, **kwargs):
+    return client.get(f"/sessions/{session_id}/status", **kwargs)
+
+
+def meeting_room(app, session_id: str) -> str:
+    with app.app_context():
+        return db.session.get(MentoringSession, session_id).meeting_room
+
+
+@contextmanager
+def counted_queries(app):
+    statements: list[str] = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+# The states -----------------------------------------------------------------------------
+
+
+def test_too_early_counts_down_to_the_window_and_polls_within_a_minute(client, auth, clock, booked):
+    auth.login(MENTEE_EMAIL)
+    response = status(client, booked)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    fragment = fragment_of(response.get_data(as_text=True), booked)
+    assert 'data-join-state="too_early"' in fragment
+    assert countdown_of(fragment) == "45:00"
+    assert "Opens in" in fragment
+    assert 'data-countdown-until="2026-11-23T09:45:00Z"' in fragment
+    assert 'data-countdown-ms="2700000"' in fragment
+    # 2701 s until the window opens, capped at a minute.
+    assert trigger_of(fragment) == "load delay:60s, refresh"
+    assert f'hx-get="/sessions/{booked}/status"' in opening_tag(fragment)
+    assert 'hx-swap="outerHTML"' in opening_tag(fragment)
+    assert "/join/" not in fragment
+    # 09:45 UTC is 04:45 in the mentee's New York.
+    assert "Joining opens at 04:45 (in 45 minutes)." in fragment
+
+
+def test_half_a_minute_before_opening_the_poll_lands_just_after_it(client, auth, clock, booked):
+    clock.move_to(OPENS - timedelta(seconds=30))
+    auth.login(MENTEE_EMAIL)
+    fragment = fragment_of(status(client, booked).get_data(as_text=True), booked)
+    assert countdown_of(fragment) == "00:30"
+    assert trigger_of(fragment) == "load delay:31s, refresh"
+
+
+def test_the_countdown_is_timed_to_the_millisecond(client, auth, clock, booked):
+    clock.move_to(OPENS - timedelta(milliseconds=750))
+    auth.login(MENTEE_EMAIL)
+    fragment = fragment_of(status(client, booked).get_data(as_text=True), booked)
+    assert 'data-countdown-ms="750"' in fragment
+    assert countdown_of(fragment) == "00:01"
+    assert trigger_of(fragment) == "load delay:2s, refresh"
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "shown"),
+    [
+        ("2026-11-23T13:00:00Z", "3:45:00"),
+        ("2026-11-24T21:00:00Z", "35:45:00"),
+        ("2026-11-26T10:00:00Z", "3 days"),
+    ],
+)
+def test_a_far_window_counts_in_hours_then_days(client, auth, clock, api_as, mentor, mentee, starts_at, shown):
+    session_id = book(api_as, mentee, mentor, starts_at)["id"]
+    auth.login(MENTEE_EMAIL)
+    fragment = fragment_of(status(client, session_id).get_data(as_text=True), session_id)
+    assert countdown_of(fragment) == shown
+    assert trigger_of(fragment) == "load delay:60s, refresh"
+
+
+def test_when_the_window_opens_the_fragment_offers_a_join_link_that_works(app, client, auth, clock, booked):
+    clock.move_to(OPENS)
+    auth.login(MENTEE_EMAIL)
+    response = status(client, booked)
+    assert response.status_code == 200
+    fragment = fragment_of(response.get_data(as_text=True), booked)
+    assert 'data-join-state="available"' in fragment
+    assert "You can join now. Your session starts in 15 minutes." in fragment
+    assert "Opens in" not in fragment
+    # It still polls, so the short-lived link stays fresh and a cancellation shows.
+    assert trigger_of(fragment) == "load delay:60s, refresh"
+    room = meeting_room(app, booked)
+    assert room not in response.get_data(as_text=True)
+
+    joined = client.get(join_link_of(fragment))
+    assert joined.status_code == 302
+    assert joined.headers["Location"].startswith(f"https://meet.jit.si/{room}#")
+
+
+def test_the_last_minute_of_the_window_polls_just_after_it_closes(client, auth, clock, booked):
+    clock.move_to(CLOSES - timedelta(seconds=20))
+    auth.login(MENTEE_EMAIL)
+    fragment = fragment_of(status(client, booked).get_data(as_text=True), booked)
+    assert 'data-join-state="available"' in fragment
+    assert trigger_of(fragment) == "load delay:21s, refresh"
+
+
+def test_after_the_window_the_fragment_is_final_and_stops_htmx_polling(client, auth, clock, booked):
+    clock.move_to(CLOSES)
+    auth.login(MENTEE_EMAIL)
+    polled = status(client, booked, headers=HTMX)
+    assert polled.status_code == 286
+    fragment = fragment_of(polled.get_data(as_text=True), booked)
+    assert "Session ended" in fragment
+    assert trigger_of(fragment) is None and "hx-get" not in fragment
+    assert "/join/" not in fragment
+    assert "HX-Request" in polled.headers["Vary"]
+    assert status(client, booked).status_code == 200
+
+
+def test_a_cancelled_session_stops_polling(client, auth, clock, api_as, booked, mentor):
+    api_as(mentor).post(f"/api/mentoring/session/{booked}/cancel", json={"reason": "Unwell"})
+    auth.login(MENTEE_EMAIL)
+    polled = status(client, booked, headers=HTMX)
+    assert polled.status_code == 286
+    fragment = fragment_of(polled.get_data(as_text=True), booked)
+    assert 'data-join-state="cancelled"' in fragment and "Cancelled" in fragment
+    assert trigger_of(fragment) is None
+
+
+def test_a_pending_session_polls_every_minute_for_the_confirmation(client, auth, clock, api_as, mentor, mentee):
+    session_id = book(api_as, mentee, mentor, confirm=False)["id"]
+    clock.move_to(OPENS)
+    auth.login(MENTEE_EMAIL)
+    polled = status(client, session_id, headers=HTMX)
+    assert polled.status_code == 200
+    fragment = fragment_of(polled.get_data(as_text=True), session_id)
+    assert "Waiting for confirmation" in fragment
+    assert "Waiting for the mentor to confirm this session." in fragment
+    assert trigger_of(fragment) == "load delay:60s, refresh"
+    assert "/join/" not in fragment
+
+
+def test_a_session_never_confirmed_is_final_once_its_window_closed(client, auth, clock, api_as, mentor, mentee):
+    session_id = book(api_as, mentee, mentor, confirm=False)["id"]
+    clock.move_to(CLOSES)
+    auth.login(MENTEE_EMAIL)
+    polled = status(client, session_id, headers=HTMX)
+    assert polled.status_code == 286
+    fragment = fragment_of(polled.get_data(as_text=True), session_id)
+    assert "Never confirmed" in fragment and trigger_of(fragment) is None
+
+
+def test_the_status_of_other_peoples_sessions_is_403_and_unknown_ones_404(client, auth, clock, people, booked):
+    people.make("mentee", "Nosy Parker")
+    auth.login("nosy.parker@example.com")
+    refused = status(client, booked, headers=HTMX)
+    assert refused.status_code == 403
+    assert "/join/" not in refused.get_data(as_text=True)
+    assert status(client, "no-such-session").status_code == 404
+
+
+def test_the_status_needs_a_login(client, clock, booked):
+    response = status(client, booked)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+
+
+def test_the_fragment_costs_at_most_three_queries(app, client, auth, clock, booked):
+    clock.move_to(OPENS)
+    auth.login(MENTEE_EMAIL)
+    status(client, booked)
+    with counted_queries(app) as statements:
+        assert status(client, booked).status_code == 200
+    assert len(statements) <= 3, statements
+
+
+# The pages that include it ------------------------------------------------------------
+
+
+def test_the_dashboard_row_carries_the_fragment_rendered_in_place(client, auth, clock, booked):
+    auth.login(MENTEE_EMAIL)
+    page = client.get("/").get_data(as_text=True)
+    placeholder = page.split(f'<div class="join-status" id="join-status-{booked}"', 1)[1]
+    fragment = fragment_of(placeholder, booked)
+    assert placeholder.index(fragment) < placeholder.index("</li>")
+    assert countdown_of(fragment) == "45:00"
+    assert trigger_of(fragment) == "load delay:60s, refresh"
+
+    clock.move_to(OPENS)
+    fragment = fragment_of(client.get("/").get_data(as_text=True), booked)
+    assert join_link_of(fragment).startswith("/join/")
+
+
+def test_a_session_just_over_can_still_be_joined_from_the_dashboard(client, auth, clock, booked):
+    clock.move_to(START + timedelta(minutes=70))
+    auth.login(MENTEE_EMAIL)
+    page = client.get("/").get_data(as_text=True)
+    _, past = page.split('id="past-title"')
+    assert join_link_of(fragment_of(past, booked)).startswith("/join/")
+    clock.move_to(CLOSES)
+    assert f'id="join-status-{booked}"' not in client.get("/").get_data(as_text=True)
+
+
+def test_the_session_page_carries_the_same_fragment(client, auth, clock, booked):
+    auth.login(MENTOR_EMAIL)
+    page = client.get(f"/sessions/{booked}").get_data(as_text=True)
+    fragment = fragment_of(page, booked)
+    assert countdown_of(fragment) == "45:00"
+    assert fragment == fragment_of(status(client, booked).get_data(as_text=True), booked)
+
+
+def test_a_confirmation_by_htmx_turns_the_panels_fragment_into_a_countdown(client, auth, clock, api_as, mentor, mentee):
+    session_id = book(api_as, mentee, mentor, confirm=False)["id"]
+    auth.login(MENTOR_EMAIL)
+    assert "Waiting for confirmation" in fragment_of(client.get(f"/sessions/{session_id}").get_data(as_text=True), session_id)
+    panel = client.post(f"/sessions/{session_id}/confirm", headers=HTMX).get_data(as_text=True)
+    assert countdown_of(fragment_of(panel, session_id)) == "45:00"
+
+
+def count_dashboard_queries(app, client) -> int:
+    client.get("/")
+    with counted_queries(app) as statements:
+        assert client.get("/").status_code == 200
+    return len(statements)
+
+
+def test_the_dashboard_query_count_does_not_grow_with_sessions(app, client, auth, clock, api_as, mentor, mentee):
+    # Starts 09:10: its window is open at 09:00, so the row carries a fresh join link.
+    first = book(api_as, mentee, mentor, "2026-11-23T09:10:00Z")["id"]
+    auth.login(MENTEE_EMAIL)
+    with_one = count_dashboard_queries(app, client)
+
+    later = [f"2026-11-{day}T{hour}:00:00Z" for day in (24, 25, 26) for hour in (10, 14)] + ["2026-11-27T10:00:00Z"]
+    for number, starts_at in enumerate(later):
+        session = book(api_as, mentee, mentor, starts_at, confirm=number % 3 != 0)
+        if number == 4:
+            api_as(mentee).post(f"/api/mentoring/session/{session['id']}/cancel", json={"reason": "clash"})
+    with_eight = count_dashboard_queries(app, client)
+    page = client.get("/").get_data(as_text=True)
+    assert page.count('<div class="join-state ') == 8
+    assert join_link_of(fragment_of(page, first)).startswith("/join/")
+    assert {"too_early", "pending", "cancelled", "available"} <= set(re.findall(r'data-join-state="(\w+)"', page))
+    assert with_eight == with_one
+
+
+# The waiting page ---------------------------------------------------------------------
+
+
+def test_the_waiting_page_counts_down_and_polls_the_fragment(app, client, auth, clock, api_as, mentor, mentee):
+    session = book(api_as, mentee, mentor)
+    auth.login(MENTEE_EMAIL)
+    response = client.get(path_of(session["joinUrl"]))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Standard with Mona Mentor" in page
+    # 10:00 UTC in New York.
+    assert "Mon 23 Nov 2026, 05:00</time>" in page and "America/New_York" in page
+    fragment = fragment_of(page, session["id"])
+    assert countdown_of(fragment) == "45:00"
+    assert f'hx-get="/sessions/{session["id"]}/status"' in fragment
+    assert trigger_of(fragment) == "load delay:60s, refresh"
+    assert 'aria-live="polite"' in fragment
+    assert re.search(r'<input type="checkbox" id="auto-join" data-auto-join>\s*<label for="auto-join">'
+                     r"Take me in automatically when it opens</label>", page)
+    assert meeting_room(app, session["id"]) not in page
+
+
+# Escaping and secrecy -----------------------------------------------------------------
+
+
+def test_a_name_with_markup_is_escaped_in_the_fragment_and_the_attendance(client, auth, clock, people, api_as, mentor):
+    sneaky = people.make("mentee", "<script>alert(1)</script>", email="sneaky@example.com")
+    session_id = book(api_as, sneaky, mentor)["id"]
+    clock.move_to(OPENS)
+    auth.login("sneaky@example.com")
+    own = status(client, session_id).get_data(as_text=True)
+    assert client.get(join_link_of(own)).status_code == 302
+    auth.logout()
+    auth.login(MENTOR_EMAIL)
+    fragment = status(client, session_id).get_data(as_text=True)
+    assert "with &lt;script&gt;alert(1)&lt;/script&gt;</span>" in fragment
+    page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
+    attendance = page.split('id="attendance-title"', 1)[1]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; joined at" in attendance
+    assert "<script>alert(1)</script>" not in page + fragment
+
+
+def test_no_page_shows_the_meeting_room(app, client, auth, clock, booked):
+    room = meeting_room(app, booked)
+    clock.move_to(OPENS)
+    auth.login(MENTOR_EMAIL)
+    for path in ("/", f"/sessions/{booked}", f"/sessions/{booked}/status"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'data-join-state="available"' in page
+        assert room not in page
