@@ -84,6 +84,8 @@ def _add_demo_sessions(users: dict[str, User], now: datetime) -> None:
         [
             session(amara, chloe, standard, hour + timedelta(days=1), 60, SessionStatus.CONFIRMED),
             session(ben, chloe, quick, hour + timedelta(days=3, hours=2), 15, SessionStatus.CONFIRMED),
+            # Joinable at once: its window opens 15 minutes before this start.
+            session(ben, chloe, standard, now.replace(second=0, microsecond=0) + timedelta(minutes=10), 60, SessionStatus.CONFIRMED),
             session(amara, dev, standard, hour + timedelta(days=2), 60, SessionStatus.PENDING),
             session(amara, dev, standard, hour - timedelta(days=7), 60, SessionStatus.CONFIRMED),
             session(

@@ -111,14 +111,14 @@ def evaluate(
 
 
 def _in(delta: timedelta) -> str:
-    """'in 12 minutes', 'in 3 hours', 'in 2 days': rounded up, never 'in 0 minutes'."""
+    """'in 12 minutes', 'in 3 hours' (rounded up, never 'in 0 minutes'), 'in 2 days' (whole days)."""
     minutes = max(1, math.ceil(delta.total_seconds() / 60))
     if minutes < 120:
         return f"in {minutes} minute{'s' if minutes != 1 else ''}"
-    hours = math.ceil(minutes / 60)
-    if hours < 48:
-        return f"in {hours} hours"
-    return f"in {math.ceil(hours / 24)} days"
+    if minutes < 48 * 60:
+        return f"in {math.ceil(minutes / 60)} hours"
+    # Whole days, rounded down like the countdown beside it ("Opens in 3 days").
+    return f"in {minutes // (24 * 60)} days"
 
 
 def _clock_time(instant: datetime, now: datetime, zone: ZoneInfo, bare: bool = False) -> str:

@@ -51,7 +51,7 @@ def test_too_early_counts_down_in_whole_minutes_rounded_up_and_names_the_local_t
 
 def test_a_window_on_another_day_names_the_day():
     access = access_at(START - timedelta(days=2), timezone="America/New_York")
-    assert access.message == "Joining opens on Tue 24 Nov at 09:45 (in 2 days)."
+    assert access.message == "Joining opens on Tue 24 Nov at 09:45 (in 48 hours)."
 
 
 def test_available_changes_next_when_the_window_closes():
@@ -168,3 +168,8 @@ def test_seconds_until_the_next_change_follow_the_window_edge():
     assert access_at(START).seconds_until_next_change == 90 * 60
     assert access_at(END + timedelta(hours=1)).seconds_until_next_change is None
     assert access_at(START, status=SessionStatus.PENDING).seconds_until_next_change is None
+
+
+def test_days_away_are_whole_days_like_the_countdown():
+    assert access_at(START - timedelta(days=3, hours=23)).message.endswith("(in 3 days).")
+    assert access_at(START - timedelta(days=2, hours=1)).message.endswith("(in 2 days).")

@@ -114,4 +114,4 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(app, runner, clock):
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert (count(app, User), count(app, MentoringSession), count(app, SessionType)) == counts
-    assert counts == (5, 5, 4)
+    assert counts == (5, 6, 4)
