@@ -1,4 +1,5 @@
-"""Command line (contract section 3): `flask users …`, `flask session-types set`, `flask seed-demo`.
+"""Command line (contract section 3): `flask users …`, `flask session-types set`, `flask seed-demo`;
+`flask worker` and `flask outbox …` live with the mail code (meetapp.outbox.commands).
 
 Bad input prints one clear line to stderr and exits with status 2; nothing is written.
 """
@@ -113,6 +114,10 @@ def seed_demo_command() -> None:
 
 
 def register(app: Flask) -> None:
+    from meetapp.outbox.commands import outbox_cli, worker_command
+
+    app.cli.add_command(worker_command)
+    app.cli.add_command(outbox_cli)
     app.cli.add_command(users)
     app.cli.add_command(session_types)
     app.cli.add_command(seed_demo_command)

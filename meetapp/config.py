@@ -15,16 +15,17 @@ class ConfigError(RuntimeError):
     """A setting is missing or malformed; the app must not start."""
 
 
-def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+def _int(environ: Mapping[str, str], name: str, default: int, unit: str = "minutes", minimum: int = 0) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number of minutes, got {raw!r}.") from None
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative, got {value}.")
+        raise ConfigError(f"{name} must be a whole number of {unit}, got {raw!r}.") from None
+    if value < minimum:
+        bound = "must not be negative" if minimum == 0 else f"must be at least {minimum}"
+        raise ConfigError(f"{name} {bound}, got {value}.")
     return value
 
 
@@ -82,6 +83,23 @@ def _jitsi(environ: Mapping[str, str]) -> dict:
     }
 
 
+def _worker(environ: Mapping[str, str]) -> dict:
+    """How `flask worker` delivers the outbox: batches, leases, SMTP timeouts and retries."""
+    settings = {
+        "MAIL_MAX_ATTEMPTS": _int(environ, "MAIL_MAX_ATTEMPTS", 10, unit="attempts", minimum=1),
+        "MAIL_RETRY_BASE_SECONDS": _int(environ, "MAIL_RETRY_BASE_SECONDS", 30, unit="seconds", minimum=1),
+        "MAIL_RETRY_MAX_SECONDS": _int(environ, "MAIL_RETRY_MAX_SECONDS", 3600, unit="seconds", minimum=1),
+        "MAIL_TIMEOUT_SECONDS": _int(environ, "MAIL_TIMEOUT_SECONDS", 30, unit="seconds", minimum=1),
+        "MAIL_BATCH_SIZE": _int(environ, "MAIL_BATCH_SIZE", 50, unit="mails", minimum=1),
+        "MAIL_LEASE_SECONDS": _int(environ, "MAIL_LEASE_SECONDS", 300, unit="seconds", minimum=10),
+        "WORKER_POLL_SECONDS": _int(environ, "WORKER_POLL_SECONDS", 5, unit="seconds", minimum=1),
+    }
+    # A worker must finish a mail well inside its lease, or a second worker could take it over.
+    if settings["MAIL_LEASE_SECONDS"] < 2 * settings["MAIL_TIMEOUT_SECONDS"]:
+        raise ConfigError("MAIL_LEASE_SECONDS must be at least twice MAIL_TIMEOUT_SECONDS.")
+    return settings
+
+
 def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
     """Build the Flask config mapping from environment variables."""
     env = environ.get("MEETAPP_ENV", "production").strip() or "production"
@@ -129,12 +147,15 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAIL_SERVER": environ.get("MAIL_SERVER", "").strip() or None,
-        "MAIL_PORT": _int(environ, "MAIL_PORT", 25),
+        "MAIL_PORT": _int(environ, "MAIL_PORT", 25, unit="port", minimum=1),
         "MAIL_USE_TLS": _flag(environ, "MAIL_USE_TLS", False),
         "MAIL_USE_SSL": _flag(environ, "MAIL_USE_SSL", False),
         "MAIL_USERNAME": environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": environ.get("MAIL_DEFAULT_SENDER") or "meetapp <no-reply@meetapp.localhost>",
+        # Flask-Mail would silently drop every mail whenever TESTING is on; delivery is the worker's call.
+        "MAIL_SUPPRESS_SEND": False,
+        **_worker(environ),
     }
     if database_url.startswith("sqlite"):
         # Waiting writers queue on the database lock instead of failing at once.

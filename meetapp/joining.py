@@ -16,6 +16,7 @@ from meetapp.domain.video import Participant, join_url
 from meetapp.extensions import db
 from meetapp.meetings import jitsi_settings, meeting_of
 from meetapp.models import AttendanceEvent, MentoringSession, User
+from meetapp.urls import public_url
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,13 @@ def join_tokens() -> JoinTokens:
     return JoinTokens(current_app.config["SECRET_KEY"], current_app.config.get("SECRET_KEY_FALLBACKS", []))
 
 
+def _join_token(session: MentoringSession, user: User, now: datetime, *, short_lived: bool) -> str:
+    return join_tokens().issue(JoinClaim(session.id, user.id, session.link_version, short_lived), now)
+
+
 def join_path(session: MentoringSession, user: User, now: datetime, *, short_lived: bool) -> str:
     """`/join/<token>` for this person; short-lived for buttons, long-lived for mail and calendars."""
-    token = join_tokens().issue(JoinClaim(session.id, user.id, session.link_version, short_lived), now)
-    return url_for("join.enter", token=token)
+    return url_for("join.enter", token=_join_token(session, user, now, short_lived=short_lived))
 
 
 def status_for(session: MentoringSession, viewer: User, now: datetime) -> JoinStatus:
@@ -83,7 +87,7 @@ def status_for(session: MentoringSession, viewer: User, now: datetime) -> JoinSt
 
 def join_link(session: MentoringSession, user: User, now: datetime) -> str:
     """The absolute, long-lived join link written into API answers, emails and calendar files."""
-    return current_app.config["PUBLIC_BASE_URL"] + join_path(session, user, now, short_lived=False)
+    return public_url("join.enter", token=_join_token(session, user, now, short_lived=False))
 
 
 def session_of_token(token: str, now: datetime) -> tuple[JoinClaim | None, MentoringSession | None]:

@@ -7,6 +7,7 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from meetapp.domain.notifications import MailKind, MailStatus
 from meetapp.domain.scheduling import Role, SessionStatus, new_session_id
 from meetapp.domain.timeutil import minutes_between, utcnow
 from meetapp.extensions import db
@@ -32,13 +33,13 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _enum(enum_cls, name: str) -> sa.Enum:
+def _enum(enum_cls, name: str, length: int = 16) -> sa.Enum:
     return sa.Enum(
         enum_cls,
         name=name,
         native_enum=False,
         create_constraint=True,
-        length=16,
+        length=length,
         values_callable=lambda members: [member.value for member in members],
     )
 
@@ -155,6 +156,9 @@ class MentoringSession(db.Model):
     meeting_external_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
     # Why the meeting is not what the mentor chose (e.g. "Zoom is not connected"), shown to the mentor.
     meeting_notice: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
+    # When the participants were last mailed the time and link (confirmation, reschedule,
+    # new link); reminders that came due before then are not sent.
+    announced_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
     # Optimistic lock: a change made from a stale copy fails instead of overwriting another.
     revision: so.Mapped[int] = so.mapped_column(default=1)
 
@@ -227,4 +231,56 @@ class AttendanceEvent(db.Model):
     __table_args__ = (
         sa.Index("ix_attendance_events_session_id_at", "session_id", "at"),
         sa.CheckConstraint("outcome IN ('joined', 'denied')", name="outcome_known"),
+    )
+
+
+class OutboxMail(db.Model):
+    """One mail, rendered and written in the same transaction as the change that caused it.
+
+    `flask worker` delivers it. The key (session, kind, recipient, sequence, offset)
+    is unique, so no event can queue the same mail twice; `sequence` is the
+    session's link version the mail was written for.
+    """
+
+    __tablename__ = "outbox"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    session_id: so.Mapped[str] = so.mapped_column(sa.ForeignKey("mentoring_sessions.id", ondelete="CASCADE"))
+    kind: so.Mapped[MailKind] = so.mapped_column(_enum(MailKind, "mail_kind", length=24))
+    recipient_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    sequence: so.Mapped[int]
+    # Minutes before the start, for reminders; 0 for every other kind.
+    offset_minutes: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    to_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    to_address: so.Mapped[str] = so.mapped_column(sa.String(254))
+    subject: so.Mapped[str] = so.mapped_column(sa.String(300))
+    text_body: so.Mapped[str] = so.mapped_column(sa.Text)
+    html_body: so.Mapped[str] = so.mapped_column(sa.Text)
+    # The invite.ics attachment and its iTIP method (REQUEST or CANCEL), when there is one.
+    ics: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    ics_method: so.Mapped[Optional[str]] = so.mapped_column(sa.String(8))
+    message_id: so.Mapped[str] = so.mapped_column(sa.String(255), unique=True)
+    status: so.Mapped[MailStatus] = so.mapped_column(
+        _enum(MailStatus, "mail_status"), default=MailStatus.QUEUED, server_default=MailStatus.QUEUED.value
+    )
+    attempts: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    # A worker holds the mail until `lease_until`; after that any worker may take it.
+    lease_until: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    claimed_by: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    last_error: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    sent_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    # "smtp", or "dev-mailbox" when development keeps mail in /dev/mail.
+    sent_via: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
+
+    session: so.Mapped[MentoringSession] = so.relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "session_id", "kind", "recipient_id", "sequence", "offset_minutes", name="uq_outbox_mail_key"
+        ),
+        sa.Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        sa.CheckConstraint("offset_minutes >= 0", name="offset_not_negative"),
     )

@@ -3,6 +3,7 @@
 HTML views, the JSON API and the CLI all call these functions; they apply the
 rules from `meetapp.domain.scheduling` and commit, or roll back and raise.
 """
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -27,6 +28,7 @@ from meetapp.domain.scheduling import (
 from meetapp.extensions import db
 from meetapp.meetings import give_meeting, renew_meeting
 from meetapp.models import MentoringSession, MentorProfile, SessionType, User
+from meetapp.outbox import notify
 
 DEFAULT_SESSION_TYPE = "Standard"
 PAST_SESSIONS_SHOWN = 20
@@ -134,9 +136,9 @@ def book_session(
         profile = mentor.mentor_profile
         auto_confirm = profile is not None and profile.auto_confirm
         session = MentoringSession(
-            mentor_id=mentor.id,
-            mentee_id=mentee.id,
-            session_type_id=session_type.id,
+            mentor=mentor,
+            mentee=mentee,
+            session_type=session_type,
             starts_at=starts_at,
             ends_at=ends_at,
             status=SessionStatus.CONFIRMED if auto_confirm else SessionStatus.PENDING,
@@ -147,6 +149,8 @@ def book_session(
         # The mentor's provider at this moment; confirming or rescheduling keeps it.
         give_meeting(session, profile.video_provider if profile else "jitsi", profile.manual_meeting_url if profile else None)
         db.session.add(session)
+        db.session.flush()
+        notify.booked(session, now)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -160,7 +164,7 @@ def confirm_session(session: MentoringSession, *, user: User, now: datetime) -> 
     session.status = SessionStatus.CONFIRMED
     session.confirmed_at = now
     session.updated_at = now
-    _commit_change()
+    _commit_change(lambda: notify.confirmed(session, now))
     return session
 
 
@@ -177,7 +181,7 @@ def cancel_session(session: MentoringSession, *, user: User, reason: object, now
     # Revokes every earlier join link; those links then explain the cancellation (410).
     session.link_version += 1
     session.updated_at = now
-    _commit_change()
+    _commit_change(lambda: notify.cancelled(session, by=user, now=now))
     return session
 
 
@@ -202,6 +206,7 @@ def reschedule_session(
     check.raise_if_any()
 
     ends_at = slot_end(starts_at, duration_minutes)
+    previous_starts_at = session.starts_at
     try:
         _claim_slot(
             mentor_id=session.mentor_id,
@@ -214,10 +219,12 @@ def reschedule_session(
         session.ends_at = ends_at
         renew_meeting(session, session.mentor.mentor_profile)
         session.updated_at = now
-        _commit_change()
     except BaseException:
         db.session.rollback()
         raise
+    _commit_change(
+        lambda: notify.rescheduled(session, by=user, previous_starts_at=previous_starts_at, now=now)
+    )
     return session
 
 
@@ -228,7 +235,7 @@ def new_meeting_link(session: MentoringSession, *, user: User, now: datetime) ->
     check_transition(Action.NEW_LINK, session.status, session.ends_at, now)
     renew_meeting(session, session.mentor.mentor_profile)
     session.updated_at = now
-    _commit_change()
+    _commit_change(lambda: notify.new_link(session, now))
     return session
 
 
@@ -280,9 +287,15 @@ def _refuse_clashes(*, mentor_id: int, mentee_id: int, starts_at: datetime, ends
         raise Conflict("The mentee already has another session at that time.", "mentee_busy")
 
 
-def _commit_change() -> None:
+def _commit_change(queue_mail: Callable[[], None]) -> None:
+    """Write the change, then queue its mail, in one transaction: both are kept or neither."""
     try:
+        db.session.flush()
+        queue_mail()
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise Conflict("Someone changed this session at the same moment. Reload and try again.", "changed") from None
+    except BaseException:
+        db.session.rollback()
+        raise

@@ -8,6 +8,7 @@ from meetapp.domain.video import GOOGLE, MANUAL, PROVIDER_LABELS, PROVIDERS, ZOO
 from meetapp.extensions import db
 from meetapp.meetings import jitsi_settings, renew_meeting
 from meetapp.models import MentorProfile, User
+from meetapp.outbox import notify
 from meetapp.scheduling import upcoming_sessions_of_mentor
 
 # Passed as `manual_url` to leave the saved link as it is (a form that did not show the field).
@@ -84,6 +85,7 @@ def save(user: User, *, provider: object, manual_url: object = UNCHANGED, apply_
         for session in upcoming_sessions_of_mentor(user, now):
             renew_meeting(session, profile, choice=provider)
             session.updated_at = now
+            notify.new_link(session, now)
             updated += 1
     db.session.commit()
     return describe(provider, url, warning=warning, sessions_updated=updated)

@@ -4,13 +4,17 @@ Every test that uses `app` runs once on a fresh SQLite file and, when
 TEST_DATABASE_URL is set (always under CI=true), once on PostgreSQL.
 """
 import os
+import socket
 import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 
 import pytest
 import sqlalchemy as sa
 import time_machine
+from aiosmtpd.controller import Controller
 
 from meetapp import create_app
 from meetapp.accounts import create_user, issue_api_token
@@ -224,3 +228,55 @@ def as_mentee(api_as, mentee):
 @pytest.fixture
 def as_mentor(api_as, mentor):
     return api_as(mentor)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (aiosmtpd needs a real port number; 0 does not work)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) in the test process that keeps what it receives.
+
+    `refuse` names recipients it answers 550; `stop()` / `start()` take it down and
+    bring it back on the same port, as a mail server that goes away would.
+    """
+
+    def __init__(self):
+        self.port = free_port()
+        self.received: list[EmailMessage] = []
+        self.refuse: set[str] = set()
+        self._controller: Controller | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append(message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    def start(self) -> "SmtpSink":
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for message in self.received if address in message["To"]]
+
+
+@pytest.fixture
+def smtp_sink():
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+

@@ -1,0 +1,206 @@
+"""Queueing mail: each mail is rendered now, for its recipient, and written in the
+caller's database transaction, so the change and its mail are kept or lost together.
+
+Scheduling calls `booked`, `confirmed`, … before it commits; the worker calls
+`reminder`. The unique mail key makes a second queueing of the same mail a no-op.
+"""
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+
+from flask import current_app
+from jinja2 import Environment
+from sqlalchemy.dialects import postgresql, sqlite
+
+from meetapp.domain.calendar import CalendarPerson, Invite, event_uid, invite_ics
+from meetapp.domain.notifications import MailKind, duration_words
+from meetapp.domain.scheduling import SessionStatus
+from meetapp.domain.timeutil import to_local
+from meetapp.domain.video import PROVIDER_LABELS
+from meetapp.extensions import db
+from meetapp.joining import join_link, window_minutes
+from meetapp.models import MentoringSession, OutboxMail, User
+from meetapp.urls import public_host, public_url
+
+SUBJECT_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """What happened, beyond the session itself, that a mail tells its reader."""
+
+    kind: MailKind
+    by: User | None = None
+    reason: str | None = None
+    previous_starts_at: datetime | None = None
+    offset_minutes: int = 0
+
+
+def booked(session: MentoringSession, now: datetime) -> None:
+    """A new booking: confirmations if the mentor auto-confirms, else a request to the mentor."""
+    if session.status is SessionStatus.CONFIRMED:
+        confirmed(session, now)
+    else:
+        _queue(session, Occasion(MailKind.BOOKING_REQUEST, by=session.mentee), [session.mentor], now)
+
+
+def confirmed(session: MentoringSession, now: datetime) -> None:
+    _announce(session, Occasion(MailKind.CONFIRMATION, by=session.mentor), now)
+
+
+def rescheduled(session: MentoringSession, *, by: User, previous_starts_at: datetime, now: datetime) -> None:
+    """The new time (and, once confirmed, new links and an updated invite) to both people."""
+    occasion = Occasion(MailKind.RESCHEDULE, by=by, previous_starts_at=previous_starts_at)
+    if session.status is SessionStatus.CONFIRMED:
+        _announce(session, occasion, now)
+    else:
+        _queue(session, occasion, [session.mentor, session.mentee], now)
+
+
+def new_link(session: MentoringSession, now: datetime) -> None:
+    """The mailed links died with the old meeting: send both people their new ones."""
+    if session.status is SessionStatus.CONFIRMED:
+        _announce(session, Occasion(MailKind.NEW_LINK), now)
+
+
+def cancelled(session: MentoringSession, *, by: User, now: datetime) -> None:
+    occasion = Occasion(MailKind.CANCELLATION, by=by, reason=session.cancel_reason)
+    _queue(session, occasion, [session.mentor, session.mentee], now)
+
+
+def reminder(session: MentoringSession, offset_minutes: int, now: datetime) -> int:
+    """Queue the reminder at this offset for both people; returns how many were new."""
+    occasion = Occasion(MailKind.REMINDER, offset_minutes=offset_minutes)
+    return _queue(session, occasion, [session.mentor, session.mentee], now)
+
+
+def _announce(session: MentoringSession, occasion: Occasion, now: datetime) -> None:
+    session.announced_at = now
+    _queue(session, occasion, [session.mentor, session.mentee], now)
+
+
+def _queue(session: MentoringSession, occasion: Occasion, recipients: list[User], now: datetime) -> int:
+    rows = [_compose(session, occasion, recipient, now) for recipient in recipients]
+    return _insert_new(rows)
+
+
+def _insert_new(rows: list[dict]) -> int:
+    """INSERT … ON CONFLICT DO NOTHING: a mail already queued under the same key stays as it is."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(OutboxMail.__table__).values(rows).on_conflict_do_nothing()
+    return db.session.execute(statement).rowcount
+
+
+def message_id(session_id: str, kind: MailKind, recipient_id: int, sequence: int, offset_minutes: int) -> str:
+    """Deterministic, so a retried mail keeps its Message-ID and receivers can drop a duplicate."""
+    return f"<{kind.value}.{sequence}.{offset_minutes}.{session_id}.{recipient_id}@{public_host()}>"
+
+
+def _compose(session: MentoringSession, occasion: Occasion, recipient: User, now: datetime) -> dict:
+    kind = occasion.kind
+    confirmed = session.status is SessionStatus.CONFIRMED
+    # A join link only where it can work: a confirmed session that is not being cancelled.
+    join_url = join_link(session, recipient, now) if confirmed and kind is not MailKind.CANCELLATION else None
+    context = _context(session, occasion, recipient, join_url, now)
+    text_template = _environment().get_template(f"mail/{kind.value}.txt")
+    subject = " ".join("".join(text_template.blocks["subject"](text_template.new_context(context))).split())
+    context["subject"] = subject[:SUBJECT_LENGTH]
+    invite = _invite(session, occasion, recipient, join_url or public_url("sessions.detail", session_id=session.id), now)
+    return {
+        "session_id": session.id,
+        "kind": kind,
+        "recipient_id": recipient.id,
+        "sequence": session.link_version,
+        "offset_minutes": occasion.offset_minutes,
+        "to_name": recipient.name,
+        "to_address": recipient.email,
+        "subject": context["subject"],
+        "text_body": text_template.render(context),
+        "html_body": _environment().get_template(f"mail/{kind.value}.html").render(context),
+        "ics": invite_ics(invite).decode() if invite else None,
+        "ics_method": invite.method if invite else None,
+        "message_id": message_id(session.id, kind, recipient.id, session.link_version, occasion.offset_minutes),
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def _context(session: MentoringSession, occasion: Occasion, recipient: User, join_url: str | None, now: datetime) -> dict:
+    tz = recipient.timezone
+    early, _late = window_minutes(session)
+    starts, ends = to_local(session.starts_at, tz), to_local(session.ends_at, tz)
+    opens = to_local(session.starts_at - timedelta(minutes=early), tz)
+    previous = to_local(occasion.previous_starts_at, tz) if occasion.previous_starts_at else None
+    return {
+        "recipient": recipient,
+        "other": session.other_participant(recipient.id),
+        "is_mentor": recipient.id == session.mentor_id,
+        "session_type": session.session_type.name,
+        "duration_minutes": session.duration_minutes,
+        "provider": PROVIDER_LABELS.get(session.video_provider, session.video_provider),
+        "timezone": tz,
+        "when": f"{starts:%A %d %B %Y}, {starts:%H:%M}–{ends:%H:%M} {starts:%Z}",
+        "short_when": f"{starts:%a %d %b}, {starts:%H:%M} {starts:%Z}",
+        "opens_at": f"{opens:%H:%M}" if opens.date() == starts.date() else f"{opens:%a %d %b}, {opens:%H:%M}",
+        "early_minutes": early,
+        "previous_when": f"{previous:%A %d %B %Y}, {previous:%H:%M} {previous:%Z}" if previous else None,
+        "join_url": join_url,
+        "session_url": public_url("sessions.detail", session_id=session.id),
+        "settings_url": public_url("settings.index"),
+        "book_url": public_url("sessions.new"),
+        "by": occasion.by,
+        "by_recipient": occasion.by is not None and occasion.by.id == recipient.id,
+        "reason": occasion.reason,
+        "starts_in": duration_words(max(1, math.ceil((session.starts_at - now) / timedelta(minutes=1)))),
+        "kind": occasion.kind.value,
+    }
+
+
+def _invite(session: MentoringSession, occasion: Occasion, recipient: User, link: str, now: datetime) -> Invite | None:
+    """The calendar entry for a confirmed session, or the cancellation of one that was confirmed."""
+    if occasion.kind is MailKind.CANCELLATION:
+        if session.confirmed_at is None:
+            return None
+    elif session.status is not SessionStatus.CONFIRMED or occasion.kind is MailKind.REMINDER:
+        return None
+    other = session.other_participant(recipient.id)
+    tz = recipient.timezone
+    early, _late = window_minutes(session)
+    opens = to_local(session.starts_at - timedelta(minutes=early), tz)
+    if occasion.kind is MailKind.CANCELLATION:
+        description = f"Cancelled. {session.session_type.name} with {other.name}."
+    else:
+        description = (
+            f"{session.session_type.name} with {other.name}.\n"
+            f"Join with your own link (it works from {opens:%H:%M} {opens:%Z}): {link}"
+        )
+    sender_name, sender_address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    return Invite(
+        uid=event_uid(session.id, public_host()),
+        # The link version goes up with every change, so each update outranks the last.
+        sequence=session.link_version,
+        cancelled=occasion.kind is MailKind.CANCELLATION,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        summary=f"{session.session_type.name} with {other.name}",
+        description=description,
+        join_url=link,
+        organizer=CalendarPerson(sender_name or "meetapp", sender_address),
+        attendees=(
+            (CalendarPerson(session.mentor.name, session.mentor.email), "CHAIR"),
+            (CalendarPerson(session.mentee.name, session.mentee.email), "REQ-PARTICIPANT"),
+        ),
+        stamp=now,
+    )
+
+
+def _environment() -> Environment:
+    """The app's Jinja environment, with block lines trimmed so plain-text mails read cleanly."""
+    environment = current_app.extensions.get("meetapp.mail_jinja")
+    if environment is None:
+        environment = current_app.jinja_env.overlay(trim_blocks=True, lstrip_blocks=True)
+        current_app.extensions["meetapp.mail_jinja"] = environment
+    return environment

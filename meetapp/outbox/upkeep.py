@@ -1,0 +1,53 @@
+"""Looking after the outbox, for the CLI and the admin page: listing mails and retrying failed ones."""
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from meetapp.domain.notifications import MailStatus
+from meetapp.extensions import db
+from meetapp.models import OutboxMail
+
+
+class NotRetryable(ValueError):
+    """An id that names no failed mail."""
+
+
+def mails_with_status(status: MailStatus | None, limit: int) -> list[OutboxMail]:
+    query = sa.select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(OutboxMail.status == status)
+    return list(db.session.scalars(query))
+
+
+def status_counts() -> dict[MailStatus, int]:
+    counts = dict.fromkeys(MailStatus, 0)
+    for status, count in db.session.execute(
+        sa.select(OutboxMail.status, sa.func.count()).group_by(OutboxMail.status)
+    ):
+        counts[status] = count
+    return counts
+
+
+def retry_mails(ids: list[int] | None, now: datetime) -> int:
+    """Queue failed mails (these ids, or all failed ones when `ids` is None) for delivery now.
+
+    All or nothing: one id that is unknown or not failed changes nothing.
+    """
+    query = sa.select(OutboxMail.id).where(OutboxMail.status == MailStatus.FAILED)
+    if ids is not None:
+        found = set(db.session.scalars(query.where(OutboxMail.id.in_(ids))))
+        missing = sorted(set(ids) - found)
+        if missing:
+            raise NotRetryable(f"No failed mail with id {', '.join(map(str, missing))}.")
+    else:
+        found = set(db.session.scalars(query))
+    if not found:
+        return 0
+    db.session.execute(
+        sa.update(OutboxMail)
+        .where(OutboxMail.id.in_(found), OutboxMail.status == MailStatus.FAILED)
+        .values(status=MailStatus.QUEUED, attempts=0, next_attempt_at=now, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return len(found)
