@@ -89,8 +89,8 @@ def _insert_new(rows: list[dict]) -> int:
     """INSERT … ON CONFLICT DO NOTHING: a mail already queued under the same key stays as it is."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(OutboxMail.__table__).values(rows).on_conflict_do_nothing()
-    return db.session.execute(statement).rowcount
+    statement = insert(OutboxMail.__table__).values(rows).on_conflict_do_nothing().returning(OutboxMail.id)
+    return len(db.session.execute(statement).all())
 
 
 def message_id(session_id: str, kind: MailKind, recipient_id: int, sequence: int, offset_minutes: int) -> str:

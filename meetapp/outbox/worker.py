@@ -110,14 +110,15 @@ def queue_due_reminders(now: datetime) -> int:
     ]
     if not due:
         return 0
-    already = set(
-        db.session.execute(
+    already = {
+        tuple(row)
+        for row in db.session.execute(
             sa.select(OutboxMail.session_id, OutboxMail.sequence, OutboxMail.offset_minutes).where(
                 OutboxMail.kind == MailKind.REMINDER,
                 OutboxMail.session_id.in_([session.id for session, _ in due]),
             )
-        ).tuples()
-    )
+        )
+    }
     queued = 0
     for session, offset in due:
         if (session.id, session.link_version, offset) not in already:

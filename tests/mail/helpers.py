@@ -1,0 +1,57 @@
+"""Reading mails the way a person's mail program would: parts, links, the attached invite."""
+import re
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+from icalendar import Calendar
+
+JOIN_LINK = re.compile(r"https?://[^\s\"<>]+/join/[A-Za-z0-9._-]+")
+
+
+def plain(message: EmailMessage) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def html(message: EmailMessage) -> str:
+    return message.get_body(("html",)).get_content()
+
+
+def invite(message: EmailMessage):
+    """The attached invite.ics parsed with icalendar, or None."""
+    for part in message.iter_attachments():
+        if part.get_filename() == "invite.ics":
+            return Calendar.from_ical(part.get_payload(decode=True))
+    return None
+
+
+def invite_part(message: EmailMessage):
+    return next(part for part in message.iter_attachments() if part.get_filename() == "invite.ics")
+
+
+def event(calendar):
+    (only,) = calendar.walk("VEVENT")
+    return only
+
+
+def join_links(text: str) -> set[str]:
+    return set(JOIN_LINK.findall(text))
+
+
+def the_join_link(message: EmailMessage) -> str:
+    """The one join link a mail carries; the same in its text part, HTML part and invite."""
+    (link,) = join_links(plain(message))
+    assert join_links(html(message)) == {link}
+    return link
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+def everything_in(message: EmailMessage) -> str:
+    """Every header and decoded part of a mail, for looking for what must not be there."""
+    texts = [f"{key}: {value}" for key, value in message.items()]
+    for part in message.walk():
+        if not part.is_multipart():
+            texts.append(part.get_payload(decode=True).decode())
+    return "\n".join(texts)

@@ -1,0 +1,264 @@
+"""What people receive: every mail read back from a real SMTP server, with its parts and its invite."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from meetapp.extensions import db
+from meetapp.models import MentoringSession, MentorProfile
+from tests.mail.helpers import (
+    event,
+    everything_in,
+    html,
+    invite,
+    invite_part,
+    join_links,
+    path_of,
+    plain,
+    the_join_link,
+)
+
+# Tuesday 10:00 UTC: 11:00 in Berlin (the mentor), 05:00 in New York (the mentee).
+STARTS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def book(as_mentee, mentor, starts_at=STARTS, minutes=60):
+    response = as_mentee.post(
+        "/api/mentoring/sessions",
+        json={"mentorId": mentor, "startsAt": starts_at.isoformat(), "durationMinutes": minutes},
+    )
+    assert response.status_code == 201, response.json
+    return response.json["session"]["id"]
+
+
+@pytest.fixture
+def confirmed(clock, as_mentee, as_mentor, mentor, worker, smtp_sink):
+    """A session confirmed by the mentor, its mails delivered; the sink then starts empty."""
+    session_id = book(as_mentee, mentor)
+    assert as_mentor.post(f"/api/mentoring/session/{session_id}/confirm").status_code == 200
+    worker()
+    return session_id
+
+
+def received_by(smtp_sink, address):
+    (message,) = smtp_sink.to(address)
+    return message
+
+
+def test_a_booking_asks_the_mentor_to_confirm(clock, as_mentee, mentor, worker, smtp_sink):
+    session_id = book(as_mentee, mentor)
+    report = worker()
+
+    assert report.sent == 1
+    (message,) = smtp_sink.received
+    assert message["To"] == "Mona Mentor <mona.mentor@example.com>"
+    assert message["Subject"] == "New request: Standard with Max Mentee, Tue 24 Nov, 11:00 CET"
+    assert message["Message-ID"] == f"<booking_request.1.0.{session_id}.{mentor}@127.0.0.1>"
+    text = plain(message)
+    assert "Max Mentee asked for a Standard session with you" in text
+    assert "Tuesday 24 November 2026, 11:00–12:00 CET" in text
+    assert f"http://127.0.0.1:5000/sessions/{session_id}" in text
+    assert f'href="http://127.0.0.1:5000/sessions/{session_id}"' in html(message)
+    assert not join_links(text), "a pending session has no join link yet"
+    assert invite(message) is None
+
+
+def test_confirmation_gives_each_person_their_own_link_their_time_and_an_invite(confirmed, mentor, smtp_sink, app):
+    for_mentor = received_by(smtp_sink, "mona.mentor@example.com")
+    for_mentee = received_by(smtp_sink, "max.mentee@example.com")
+
+    assert for_mentor["Subject"] == "Confirmed: Standard with Max Mentee, Tue 24 Nov, 11:00 CET"
+    assert "Tuesday 24 November 2026, 11:00–12:00 CET" in plain(for_mentor)
+    assert "It works from 10:45, 15 minutes before the start" in plain(for_mentor)
+    assert for_mentee["Subject"] == "Confirmed: Standard with Mona Mentor, Tue 24 Nov, 05:00 EST"
+    assert "Tuesday 24 November 2026, 05:00–06:00 EST" in plain(for_mentee)
+    assert "It works from 04:45" in plain(for_mentee)
+    assert the_join_link(for_mentor) != the_join_link(for_mentee)
+    assert the_join_link(for_mentee).startswith("http://127.0.0.1:5000/join/")
+
+    for message in (for_mentor, for_mentee):
+        assert message.get_body(("plain",)) is not None and message.get_body(("html",)) is not None
+        part = invite_part(message)
+        assert part.get_content_type() == "text/calendar"
+        assert part.get_param("method") == "REQUEST"
+        calendar = invite(message)
+        assert calendar["METHOD"] == "REQUEST"
+        entry = event(calendar)
+        assert str(entry["UID"]) == f"session-{confirmed}@127.0.0.1"
+        assert entry["SEQUENCE"] == 1
+        assert entry["DTSTART"].dt == STARTS
+        assert entry["DTEND"].dt == STARTS + timedelta(hours=1)
+        assert str(entry["LOCATION"]) == str(entry["URL"]) == the_join_link(message)
+        assert str(entry["ORGANIZER"]) == "mailto:no-reply@meetapp.localhost"
+        assert {str(attendee) for attendee in entry["ATTENDEE"]} == {
+            "mailto:mona.mentor@example.com",
+            "mailto:max.mentee@example.com",
+        }
+        assert entry["STATUS"] == "CONFIRMED"
+
+
+def test_each_mailed_link_opens_the_join_flow_for_its_owner_only(app, confirmed, client, auth, clock, smtp_sink):
+    mentee_link = the_join_link(received_by(smtp_sink, "max.mentee@example.com"))
+    mentor_link = the_join_link(received_by(smtp_sink, "mona.mentor@example.com"))
+
+    auth.login("max.mentee@example.com")
+    waiting = client.get(path_of(mentee_link))
+    assert waiting.status_code == 200 and "opens" in waiting.get_data(as_text=True).lower()
+    clock.move_to(STARTS - timedelta(minutes=5))
+    joined = client.get(path_of(mentee_link))
+    assert joined.status_code == 302
+    assert joined.headers["Location"].startswith("https://meet.jit.si/meetapp-session-")
+    assert client.get(path_of(mentor_link)).status_code == 403
+
+    auth.logout()
+    auth.login("mona.mentor@example.com")
+    same_room = joined.headers["Location"].split("#")[0]
+    assert client.get(path_of(mentor_link)).headers["Location"].split("#")[0] == same_room
+
+
+def test_a_reschedule_sends_the_new_time_new_links_and_an_updated_invite(
+    app, confirmed, as_mentee, client, auth, clock, worker, smtp_sink
+):
+    old_link = the_join_link(received_by(smtp_sink, "max.mentee@example.com"))
+    smtp_sink.received.clear()
+    moved_to = STARTS + timedelta(hours=2)
+    assert as_mentee.post(
+        f"/api/mentoring/session/{confirmed}/reschedule", json={"startsAt": moved_to.isoformat()}
+    ).status_code == 200
+    worker()
+
+    for_mentor = received_by(smtp_sink, "mona.mentor@example.com")
+    for_mentee = received_by(smtp_sink, "max.mentee@example.com")
+    assert for_mentor["Subject"] == "Moved: Standard with Max Mentee is now Tue 24 Nov, 13:00 CET"
+    assert "Max Mentee moved your Standard session with you" in plain(for_mentor)
+    assert "Was:  Tuesday 24 November 2026, 11:00 CET" in plain(for_mentor)
+    assert "Now:  Tuesday 24 November 2026, 13:00–14:00 CET" in plain(for_mentor)
+    assert "You moved your Standard session with Mona Mentor" in plain(for_mentee)
+
+    new_link = the_join_link(for_mentee)
+    assert new_link != old_link
+    entry = event(invite(for_mentee))
+    assert invite(for_mentee)["METHOD"] == "REQUEST"
+    assert str(entry["UID"]) == f"session-{confirmed}@127.0.0.1"
+    assert entry["SEQUENCE"] == 2
+    assert entry["DTSTART"].dt == moved_to
+
+    clock.move_to(moved_to - timedelta(minutes=1))
+    auth.login("max.mentee@example.com")
+    assert client.get(path_of(old_link)).status_code == 404
+    assert client.get(path_of(new_link)).status_code == 302
+
+
+def test_a_cancellation_says_who_and_why_and_cancels_the_invite(confirmed, as_mentor, worker, smtp_sink):
+    smtp_sink.received.clear()
+    response = as_mentor.post(f"/api/mentoring/session/{confirmed}/cancel", json={"reason": "I am ill today."})
+    assert response.status_code == 200
+    worker()
+
+    for_mentee = received_by(smtp_sink, "max.mentee@example.com")
+    assert for_mentee["Subject"] == "Cancelled: Standard with Mona Mentor, Tue 24 Nov, 05:00 EST"
+    text = plain(for_mentee)
+    assert "Mona Mentor cancelled your Standard session with you" in text
+    assert "Why:   I am ill today." in text
+    assert "I am ill today." in html(for_mentee)
+    assert not join_links(text) and not join_links(html(for_mentee))
+    assert invite_part(for_mentee).get_param("method") == "CANCEL"
+    calendar = invite(for_mentee)
+    assert calendar["METHOD"] == "CANCEL"
+    entry = event(calendar)
+    assert str(entry["UID"]) == f"session-{confirmed}@127.0.0.1"
+    assert entry["SEQUENCE"] == 2
+    assert entry["STATUS"] == "CANCELLED"
+    assert "You cancelled your Standard session with Max Mentee" in plain(received_by(smtp_sink, "mona.mentor@example.com"))
+
+
+def test_withdrawing_a_pending_request_sends_no_calendar_file(clock, as_mentee, mentor, worker, smtp_sink):
+    session_id = book(as_mentee, mentor)
+    assert as_mentee.post(f"/api/mentoring/session/{session_id}/cancel", json={}).status_code == 200
+    report = worker()
+
+    # The request itself is no longer worth sending: the cancellation replaces it.
+    assert (report.sent, report.skipped) == (2, 1)
+    assert {message["Subject"].split(":")[0] for message in smtp_sink.received} == {"Cancelled"}
+    assert all(invite(message) is None for message in smtp_sink.received)
+
+
+def test_a_mentor_who_auto_confirms_sends_confirmations_not_a_request(app, clock, as_mentee, mentor, worker, smtp_sink):
+    with app.app_context():
+        db.session.get(MentorProfile, mentor).auto_confirm = True
+        db.session.commit()
+    book(as_mentee, mentor)
+    worker()
+    assert sorted(message["Subject"].split(":")[0] for message in smtp_sink.received) == ["Confirmed", "Confirmed"]
+
+
+def test_a_new_meeting_link_mails_both_people_their_new_links(confirmed, as_mentor, worker, smtp_sink):
+    old_links = {the_join_link(message) for message in smtp_sink.received}
+    smtp_sink.received.clear()
+    assert as_mentor.post(f"/api/mentoring/session/{confirmed}/generate-link").status_code == 200
+    worker()
+
+    assert len(smtp_sink.received) == 2
+    for message in smtp_sink.received:
+        assert message["Subject"].startswith("New join link: Standard with")
+        assert "Earlier join links no longer work" in plain(message)
+        assert the_join_link(message) not in old_links
+        assert event(invite(message))["SEQUENCE"] == 2
+
+
+@pytest.mark.parametrize("manual_url", [None, "https://zoom.us/j/98765432100?pwd=SeCrEtPaSs"])
+def test_no_mail_ever_carries_the_meeting_address(
+    app, clock, as_mentee, as_mentor, mentor, worker, smtp_sink, manual_url
+):
+    if manual_url:
+        response = as_mentor.put(
+            "/api/mentoring/me/video-settings", json={"provider": "manual", "manualMeetingUrl": manual_url}
+        )
+        assert response.status_code == 200, response.json
+    session_id = book(as_mentee, mentor)
+    as_mentor.post(f"/api/mentoring/session/{session_id}/confirm")
+    worker()
+    as_mentee.post(f"/api/mentoring/session/{session_id}/reschedule", json={"startsAt": "2026-11-24T12:00:00Z"})
+    worker()
+    clock.move_to(datetime(2026, 11, 24, 11, 50, tzinfo=UTC))
+    worker()  # the 15-minute reminder
+    as_mentor.post(f"/api/mentoring/session/{session_id}/cancel", json={"reason": "Sorry"})
+    worker()
+
+    with app.app_context():
+        session = db.session.get(MentoringSession, session_id)
+        secrets = [value for value in (session.meeting_room, session.meeting_url) if value]
+    secrets += ["meet.jit.si", "zoom.us", "98765432100", "SeCrEtPaSs"]
+    kinds = {message["Message-ID"].split(".")[0] for message in smtp_sink.received}
+    assert kinds == {"<confirmation", "<reschedule", "<reminder", "<cancellation"}
+    for message in smtp_sink.received:
+        content = everything_in(message)
+        for secret in secrets:
+            assert secret not in content, f"{secret!r} leaked into {message['Subject']!r}"
+
+
+def test_what_people_type_is_escaped_in_the_html_part(clock, as_mentee, as_mentor, mentor, worker, smtp_sink):
+    session_id = book(as_mentee, mentor)
+    payload = '<img src=x onerror="alert(1)">'
+    as_mentor.post(f"/api/mentoring/session/{session_id}/cancel", json={"reason": payload})
+    worker()
+
+    for message in smtp_sink.received:
+        assert payload not in html(message)
+        assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html(message)
+        assert payload in plain(message)
+
+
+def test_times_are_told_in_each_readers_time_zone_across_a_date_line(
+    app, clock, people, api_as, worker, smtp_sink
+):
+    tokyo = people.make("mentor", "Kenji Mentor", timezone="Asia/Tokyo")
+    hawaii = people.make("mentee", "Leilani Mentee", timezone="Pacific/Honolulu")
+    with app.app_context():
+        db.session.get(MentorProfile, tokyo).auto_confirm = True
+        db.session.commit()
+    book(api_as(hawaii), tokyo, starts_at=datetime(2026, 11, 24, 20, 0, tzinfo=UTC))
+    worker()
+
+    assert "Wednesday 25 November 2026, 05:00–06:00 JST" in plain(received_by(smtp_sink, "kenji.mentor@example.com"))
+    assert "Tuesday 24 November 2026, 10:00–11:00 HST" in plain(received_by(smtp_sink, "leilani.mentee@example.com"))
+

@@ -1,0 +1,105 @@
+"""Mail rules without Flask: when reminders are due, when queued mail is stale, how retries back off."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from meetapp.domain.notifications import MailKind, duration_words, due_reminder_offset, retry_delay, stale_reason
+from meetapp.domain.scheduling import SessionStatus
+
+STARTS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+OFFSETS = (1440, 15)
+
+
+def due(now, announced_at=None, offsets=OFFSETS):
+    return due_reminder_offset(starts_at=STARTS, offsets=offsets, announced_at=announced_at, now=now)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (STARTS - timedelta(hours=25), None),
+        (STARTS - timedelta(hours=24, seconds=1), None),
+        (STARTS - timedelta(hours=24), 1440),
+        (STARTS - timedelta(hours=2), 1440),
+        (STARTS - timedelta(minutes=15, seconds=1), 1440),
+        (STARTS - timedelta(minutes=15), 15),
+        (STARTS - timedelta(seconds=1), 15),
+        (STARTS, None),
+        (STARTS + timedelta(hours=1), None),
+    ],
+)
+def test_the_latest_offset_that_has_come_due_is_the_one_to_send(now, expected):
+    assert due(now) == expected
+
+
+def test_an_offset_that_came_due_before_the_last_announcement_is_not_sent():
+    announced = STARTS - timedelta(hours=3)
+    assert due(STARTS - timedelta(hours=2), announced_at=announced) is None
+    assert due(STARTS - timedelta(minutes=15), announced_at=announced) == 15
+    assert due(STARTS - timedelta(minutes=5), announced_at=STARTS - timedelta(minutes=10)) is None
+
+
+def test_no_offsets_means_no_reminders():
+    assert due(STARTS - timedelta(minutes=1), offsets=()) is None
+
+
+def stale(kind, *, sequence=1, status=SessionStatus.CONFIRMED, link_version=1, now=STARTS - timedelta(hours=1)):
+    return stale_reason(
+        kind=kind, sequence=sequence, session_status=status, link_version=link_version, starts_at=STARTS, now=now
+    )
+
+
+@pytest.mark.parametrize("kind", list(MailKind))
+def test_a_mail_for_the_current_state_is_sent(kind):
+    status = SessionStatus.PENDING if kind is MailKind.BOOKING_REQUEST else SessionStatus.CONFIRMED
+    assert stale(kind, status=status) is None
+
+
+@pytest.mark.parametrize("kind", [MailKind.CONFIRMATION, MailKind.RESCHEDULE, MailKind.NEW_LINK, MailKind.REMINDER])
+def test_a_mail_whose_links_a_later_change_killed_is_stale(kind):
+    assert "newer mail" in stale(kind, sequence=1, link_version=2)
+
+
+@pytest.mark.parametrize("kind", [kind for kind in MailKind if kind is not MailKind.CANCELLATION])
+def test_nothing_but_the_cancellation_goes_out_for_a_cancelled_session(kind):
+    assert "cancelled" in stale(kind, status=SessionStatus.CANCELLED, link_version=2, sequence=2)
+
+
+def test_a_cancellation_is_never_stale():
+    assert stale(MailKind.CANCELLATION, status=SessionStatus.CANCELLED, sequence=1, link_version=5) is None
+
+
+def test_a_request_answered_before_it_went_out_is_stale():
+    assert stale(MailKind.BOOKING_REQUEST, status=SessionStatus.CONFIRMED) is not None
+
+
+def test_a_reminder_after_the_start_is_stale():
+    assert stale(MailKind.REMINDER, now=STARTS) is not None
+
+
+@given(attempts=st.integers(min_value=1, max_value=60), rand=st.floats(min_value=0, max_value=1))
+def test_backoff_doubles_within_its_jitter_and_never_exceeds_the_cap(attempts, rand):
+    delay = retry_delay(attempts, base_seconds=30, cap_seconds=3600, rand=lambda: rand).total_seconds()
+    exponential = min(3600, 30 * 2 ** (attempts - 1))
+    assert exponential / 2 <= delay <= exponential
+    assert delay <= 3600
+
+
+def test_backoff_grows_with_each_attempt():
+    fixed = dict(base_seconds=30, cap_seconds=3600, rand=lambda: 1.0)
+    assert [retry_delay(n, **fixed).total_seconds() for n in range(1, 9)] == [30, 60, 120, 240, 480, 960, 1920, 3600]
+
+
+def test_jitter_spreads_workers_that_failed_together():
+    delays = {retry_delay(3, base_seconds=30, cap_seconds=3600).total_seconds() for _ in range(50)}
+    assert len(delays) > 1
+
+
+@pytest.mark.parametrize(
+    ("minutes", "words"),
+    [(1, "1 minute"), (15, "15 minutes"), (60, "1 hour"), (90, "1 hour 30 minutes"), (1440, "24 hours")],
+)
+def test_durations_read_naturally(minutes, words):
+    assert duration_words(minutes) == words
