@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from meetapp.domain.notifications import MailKind, duration_words, due_reminder_offset, retry_delay, stale_reason
+from meetapp.domain.notifications import MailKind, due_reminder_offset, duration_words, retry_delay, stale_reason
 from meetapp.domain.scheduling import SessionStatus
 
 STARTS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
