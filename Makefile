@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-# The demo runs in development mode; one random key per `make run`, shared by every process it starts.
+# The demo runs in development mode; one random key per `make run`, shared by the web server and the worker.
 MEETAPP_ENV ?= development
 # The suite runs on SQLite and on this PostgreSQL; under CI=true PostgreSQL is required.
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -26,10 +26,13 @@ $(VENV)/.test: requirements.txt requirements-dev.txt | $(BIN)/python
 
 run: $(VENV)/.runtime
 	@export MEETAPP_ENV=$(MEETAPP_ENV) SECRET_KEY="$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}"; \
+	if [ -z "$${PUBLIC_BASE_URL:-}" ] && ! grep -qs '^PUBLIC_BASE_URL=' .env; then export PUBLIC_BASE_URL=http://127.0.0.1:$(PORT); fi; \
 	$(BIN)/flask db upgrade && \
 	$(BIN)/flask seed-demo && \
-	echo "meetapp is at http://127.0.0.1:$(PORT)  (Ctrl+C stops it)" && \
-	exec $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	{ $(BIN)/flask worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  echo "meetapp is at http://127.0.0.1:$(PORT)  (mail without MAIL_SERVER: http://127.0.0.1:$(PORT)/dev/mail; Ctrl+C stops it)"; \
+	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT); }
 
 test: $(VENV)/.test
 	$(BIN)/ruff check meetapp tests migrations wsgi.py

@@ -73,6 +73,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from meetapp.admin import bp as admin_bp
     from meetapp.api import bp as api_bp
     from meetapp.auth import bp as auth_bp
     from meetapp.dashboard import bp as dashboard_bp
@@ -88,6 +89,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(settings_bp, url_prefix="/settings")
     app.register_blueprint(join_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    if app.config["MEETAPP_ENV"] == "development":
+        # Anyone who can reach it may read every mail, so it exists nowhere else: /dev is a plain 404.
+        from meetapp.dev import bp as dev_bp
+
+        app.register_blueprint(dev_bp, url_prefix="/dev")
     # The API authenticates writes by bearer token or checks CSRF itself (see api.auth).
     csrf.exempt(api_bp)
 

@@ -9,6 +9,7 @@ from meetapp.domain.scheduling import SessionStatus
 from meetapp.extensions import db
 from meetapp.meetings import give_meeting
 from meetapp.models import MentoringSession, User
+from meetapp.outbox import notify
 from meetapp.scheduling import ensure_default_session_types, session_type_named
 
 DEMO_PASSWORD = "meetapp-demo"
@@ -80,25 +81,33 @@ def _add_demo_sessions(users: dict[str, User], now: datetime) -> None:
         give_meeting(demo_session, profile.video_provider, profile.manual_meeting_url)
         return demo_session
 
-    db.session.add_all(
-        [
-            session(amara, chloe, standard, hour + timedelta(days=1), 60, SessionStatus.CONFIRMED),
-            session(ben, chloe, quick, hour + timedelta(days=3, hours=2), 15, SessionStatus.CONFIRMED),
-            # Joinable at once: its window opens 15 minutes before this start.
-            session(ben, chloe, standard, now.replace(second=0, microsecond=0) + timedelta(minutes=10), 60, SessionStatus.CONFIRMED),
-            session(amara, dev, standard, hour + timedelta(days=2), 60, SessionStatus.PENDING),
-            session(amara, dev, standard, hour - timedelta(days=7), 60, SessionStatus.CONFIRMED),
-            session(
-                amara,
-                chloe,
-                standard,
-                hour + timedelta(days=5),
-                60,
-                SessionStatus.CANCELLED,
-                cancel_reason="Moved to the week after.",
-                cancelled_by_id=chloe.id,
-                cancelled_at=now,
-            ),
-        ]
-    )
+    sessions = [
+        session(amara, chloe, standard, hour + timedelta(days=1), 60, SessionStatus.CONFIRMED),
+        session(ben, chloe, quick, hour + timedelta(days=3, hours=2), 15, SessionStatus.CONFIRMED),
+        # Joinable at once: its window opens 15 minutes before this start.
+        session(ben, chloe, standard, now.replace(second=0, microsecond=0) + timedelta(minutes=10), 60, SessionStatus.CONFIRMED),
+        session(amara, dev, standard, hour + timedelta(days=2), 60, SessionStatus.PENDING),
+        session(amara, dev, standard, hour - timedelta(days=7), 60, SessionStatus.CONFIRMED),
+        session(
+            amara,
+            chloe,
+            standard,
+            hour + timedelta(days=5),
+            60,
+            SessionStatus.CANCELLED,
+            cancel_reason="Moved to the week after.",
+            cancelled_by_id=chloe.id,
+            cancelled_at=now,
+        ),
+    ]
+    db.session.add_all(sessions)
+    db.session.flush()
+    # The dev mailbox opens with real mails: requests, confirmations with invites, a cancellation.
+    for demo_session in sessions:
+        if demo_session.ends_at <= now:
+            continue
+        if demo_session.status is SessionStatus.CANCELLED:
+            notify.cancelled(demo_session, by=demo_session.cancelled_by, now=now)
+        else:
+            notify.booked(demo_session, now)
     db.session.commit()

@@ -2,6 +2,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from meetapp.domain.notifications import MailStatus
 from meetapp.extensions import db
@@ -13,7 +14,13 @@ class NotRetryable(ValueError):
 
 
 def mails_with_status(status: MailStatus | None, limit: int) -> list[OutboxMail]:
-    query = sa.select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()).limit(limit)
+    """Newest first, without the bodies and invites: listings show only what a row is and how it fared."""
+    query = (
+        sa.select(OutboxMail)
+        .options(so.defer(OutboxMail.text_body), so.defer(OutboxMail.html_body), so.defer(OutboxMail.ics))
+        .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
+        .limit(limit)
+    )
     if status is not None:
         query = query.where(OutboxMail.status == status)
     return list(db.session.scalars(query))

@@ -3,7 +3,7 @@ import pytest
 import sqlalchemy as sa
 
 from meetapp.extensions import db
-from meetapp.models import MentoringSession, SessionType, User
+from meetapp.models import MentoringSession, OutboxMail, SessionType, User
 
 
 def count(app, model) -> int:
@@ -110,8 +110,9 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(app, runner, clock):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     assert "amara.mentor@example.com" in first.output and "meetapp-demo" in first.output
-    counts = (count(app, User), count(app, MentoringSession), count(app, SessionType))
+    counts = (count(app, User), count(app, MentoringSession), count(app, SessionType), count(app, OutboxMail))
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
-    assert (count(app, User), count(app, MentoringSession), count(app, SessionType)) == counts
-    assert counts == (5, 6, 4)
+    assert (count(app, User), count(app, MentoringSession), count(app, SessionType), count(app, OutboxMail)) == counts
+    # Mails for the dev mailbox: 3 confirmed sessions x 2, one request, one cancellation x 2.
+    assert counts == (5, 6, 4, 9)

@@ -1,5 +1,6 @@
 """Start-up through the real `flask` command, as `make run` and operators use it."""
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,29 @@ def test_upgrade_then_seed_demo_gives_a_usable_database(dev_env):
     created = flask("users", "create", "--email", "new@example.com", "--name", "New", "--role", "mentee", "--password", "long enough", env=dev_env)
     assert created.returncode == 0, created.stderr
     assert created.stdout.strip() == "6"
+    delivered = flask("worker", "--once", env=dev_env)
+    assert delivered.returncode == 0, delivered.stderr
+    assert " 9 sent," in delivered.stdout
+
+
+def test_the_worker_runs_until_told_to_stop(dev_env):
+    assert flask("db", "upgrade", env=dev_env).returncode == 0
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MEETAPP_", "SECRET_KEY", "DATABASE_URL"))}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "worker"],
+        cwd=PROJECT_ROOT,
+        env={**clean, "FLASK_APP": "wsgi", "WORKER_POLL_SECONDS": "1", **dev_env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "delivering to the dev mailbox" in worker.stdout.readline()
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=10) == 0
+        assert "stopped" in worker.stdout.read()
+    finally:
+        worker.kill()
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
