@@ -3,7 +3,6 @@ import signal
 import threading
 
 import click
-import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
@@ -45,8 +44,8 @@ def worker_command(once: bool) -> None:
     while not stop.is_set():
         try:
             report = run_pass(worker_id=worker_id)
-        except sa.exc.SQLAlchemyError:
-            # The database may be restarting; the next pass tries again.
+        except Exception:
+            # A database restart or one bad row must not stop delivery of everything else.
             db.session.rollback()
             current_app.logger.exception("Worker pass failed; trying again in %ss", poll)
         else:

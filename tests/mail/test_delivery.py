@@ -1,4 +1,6 @@
 """Delivery by `flask worker`: SMTP outages, retries with backoff, giving up, leases, stale mail, the CLI."""
+import socket
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -104,6 +106,20 @@ def test_a_recipient_the_server_refuses_fails_at_once_and_the_others_still_go(
     assert refused.status is MailStatus.FAILED and refused.attempts == 1
     assert "550" in refused.last_error
     assert [message["To"] for message in smtp_sink.received] == ["Mona Mentor <mona.mentor@example.com>"]
+
+
+def test_a_server_that_never_answers_costs_one_timeout_not_one_per_mail(app, two_confirmations, worker):
+    app.config["MAIL_TIMEOUT_SECONDS"] = 1
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        app.config["MAIL_PORT"] = silent.getsockname()[1]
+        app.extensions["mail"].port = app.config["MAIL_PORT"]
+        started = time.monotonic()
+        report = worker()
+    assert time.monotonic() - started < 5
+    assert (report.sent, report.retrying) == (0, 2)
+    assert all("timed out" in row.last_error for row in confirmation_rows(app))
 
 
 def test_a_worker_that_dies_holding_mail_only_delays_it(app, two_confirmations, worker, smtp_sink, clock):
