@@ -143,6 +143,23 @@ def clock():
         yield traveller
 
 
+@contextmanager
+def counted_queries(app):
+    """Collect the SQL statements run inside the block, to pin a page to a fixed number of queries."""
+    statements: list[str] = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
 class People:
     """Creates users on demand and remembers their ids (objects expire across requests)."""
 

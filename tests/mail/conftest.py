@@ -3,6 +3,7 @@ import pytest
 
 from meetapp.outbox.worker import run_pass
 from tests.conftest import running_app
+from tests.mail.helpers import book
 
 
 @pytest.fixture
@@ -20,3 +21,12 @@ def worker(app):
             return run_pass(worker_id=worker_id)
 
     return one_pass
+
+
+@pytest.fixture
+def confirmed(clock, as_mentee, as_mentor, mentor, worker):
+    """A session confirmed by the mentor, with its mails already delivered to the sink."""
+    session_id = book(as_mentee, mentor)
+    assert as_mentor.post(f"/api/mentoring/session/{session_id}/confirm").status_code == 200
+    worker()
+    return session_id

@@ -1,10 +1,13 @@
 """Reading mails the way a person's mail program would: parts, links, the attached invite."""
 import re
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from icalendar import Calendar
 
+# Booked on Monday 09:00 UTC (NOW) for Tuesday 10:00 UTC: 11:00 in Berlin (the mentor), 05:00 in New York (the mentee).
+STARTS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 JOIN_LINK = re.compile(r"https?://[^\s\"<>]+/join/[A-Za-z0-9._-]+")
 
 
@@ -55,3 +58,13 @@ def everything_in(message: EmailMessage) -> str:
         if not part.is_multipart():
             texts.append(part.get_payload(decode=True).decode())
     return "\n".join(texts)
+
+
+def book(as_mentee, mentor, starts_at=STARTS, minutes=60) -> str:
+    """Book through the JSON API as the mentee; the new session's id."""
+    response = as_mentee.post(
+        "/api/mentoring/sessions",
+        json={"mentorId": mentor, "startsAt": starts_at.isoformat(), "durationMinutes": minutes},
+    )
+    assert response.status_code == 201, response.json
+    return response.json["session"]["id"]

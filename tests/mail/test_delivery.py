@@ -11,16 +11,7 @@ from meetapp.extensions import db
 from meetapp.models import OutboxMail
 from meetapp.outbox.worker import claim_due, run_pass
 from tests.conftest import NOW, running_app
-
-STARTS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-
-
-def book(as_mentee, mentor, starts_at=STARTS):
-    response = as_mentee.post(
-        "/api/mentoring/sessions", json={"mentorId": mentor, "startsAt": starts_at.isoformat(), "durationMinutes": 60}
-    )
-    assert response.status_code == 201, response.json
-    return response.json["session"]["id"]
+from tests.mail.helpers import STARTS, book
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ import pytest
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile
 from tests.mail.helpers import (
+    STARTS,
+    book,
     event,
     everything_in,
     html,
@@ -16,27 +18,6 @@ from tests.mail.helpers import (
     plain,
     the_join_link,
 )
-
-# Tuesday 10:00 UTC: 11:00 in Berlin (the mentor), 05:00 in New York (the mentee).
-STARTS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-
-
-def book(as_mentee, mentor, starts_at=STARTS, minutes=60):
-    response = as_mentee.post(
-        "/api/mentoring/sessions",
-        json={"mentorId": mentor, "startsAt": starts_at.isoformat(), "durationMinutes": minutes},
-    )
-    assert response.status_code == 201, response.json
-    return response.json["session"]["id"]
-
-
-@pytest.fixture
-def confirmed(clock, as_mentee, as_mentor, mentor, worker, smtp_sink):
-    """A session confirmed by the mentor, its mails delivered; the sink then starts empty."""
-    session_id = book(as_mentee, mentor)
-    assert as_mentor.post(f"/api/mentoring/session/{session_id}/confirm").status_code == 200
-    worker()
-    return session_id
 
 
 def received_by(smtp_sink, address):

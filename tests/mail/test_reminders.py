@@ -5,33 +5,14 @@ from the travelled one, so a due-ness computed by the database would fail every 
 """
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from meetapp.extensions import db
 from meetapp.models import MentorProfile
-from tests.mail.helpers import path_of, plain, the_join_link
+from tests.mail.helpers import STARTS, book, path_of, plain, the_join_link
 
-# Booked on Monday 09:00 UTC (NOW) for Tuesday 10:00 UTC.
-STARTS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 DAY_BEFORE = STARTS - timedelta(hours=24)
 QUARTER_BEFORE = STARTS - timedelta(minutes=15)
 
 
-def book(as_mentee, mentor, starts_at=STARTS):
-    response = as_mentee.post(
-        "/api/mentoring/sessions", json={"mentorId": mentor, "startsAt": starts_at.isoformat(), "durationMinutes": 60}
-    )
-    assert response.status_code == 201, response.json
-    return response.json["session"]["id"]
-
-
-@pytest.fixture
-def confirmed(clock, as_mentee, as_mentor, mentor, worker, smtp_sink):
-    session_id = book(as_mentee, mentor)
-    assert as_mentor.post(f"/api/mentoring/session/{session_id}/confirm").status_code == 200
-    worker()
-    smtp_sink.received.clear()
-    return session_id
 
 
 def reminders(smtp_sink):

@@ -1,6 +1,5 @@
 """The mail queue at /admin/mail: counts, failed mails with their errors, and retrying them; admins only."""
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -11,7 +10,7 @@ from meetapp.accounts import create_user
 from meetapp.domain.notifications import MailKind, MailStatus
 from meetapp.extensions import db
 from meetapp.models import OutboxMail, User
-from tests.conftest import NOW, PASSWORD
+from tests.conftest import NOW, PASSWORD, counted_queries
 
 ADMIN_EMAIL, MENTOR_EMAIL, MENTEE_EMAIL = "ada.admin@example.com", "mona.mentor@example.com", "max.mentee@example.com"
 REFUSED = "Recipient refused: 550 5.1.1 No such mailbox here"
@@ -244,21 +243,6 @@ def test_retry_with_the_pages_csrf_token_works(csrf_app, csrf_world):
 
 # Cost -------------------------------------------------------------------------------------
 
-
-@contextmanager
-def counted_queries(app):
-    statements: list[str] = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def test_the_page_costs_the_same_few_queries_however_many_mails(client, app, auth, clock, admin, mentor, mentee, failed_mail):

@@ -4,7 +4,6 @@ The app here runs as `make run` starts it (MEETAPP_ENV=development, no MAIL_SERV
 so a worker pass marks mails sent into the dev mailbox instead of over SMTP.
 """
 import re
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +14,7 @@ from meetapp.domain.notifications import MailKind, MailStatus
 from meetapp.extensions import db
 from meetapp.models import OutboxMail
 from meetapp.outbox.worker import run_pass
-from tests.conftest import running_app
+from tests.conftest import counted_queries, running_app
 
 MENTEE_EMAIL = "max.mentee@example.com"
 JOIN_URL = re.compile(r"http://127\.0\.0\.1:5000/join/\S+")
@@ -62,21 +61,6 @@ def delivered(app, clock, api_as, mentor, mentee) -> str:
     deliver(app)
     return session_id
 
-
-@contextmanager
-def counted_queries(app):
-    statements: list[str] = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 # Turning text into links ----------------------------------------------------------------

@@ -1,13 +1,12 @@
 """The join status fragment: each state, how it polls and stops, and the pages that include it."""
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from meetapp.extensions import db
 from meetapp.models import MentoringSession
+from tests.conftest import counted_queries
 
 MENTOR_EMAIL, MENTEE_EMAIL = "mona.mentor@example.com", "max.mentee@example.com"
 HTMX = {"HX-Request": "true"}
@@ -66,21 +65,6 @@ def meeting_room(app, session_id: str) -> str:
     with app.app_context():
         return db.session.get(MentoringSession, session_id).meeting_room
 
-
-@contextmanager
-def counted_queries(app):
-    statements: list[str] = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 # The states -----------------------------------------------------------------------------

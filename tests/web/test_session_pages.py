@@ -9,7 +9,7 @@ from meetapp import scheduling, video_settings
 from meetapp.accounts import create_user
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, User
-from tests.conftest import NOW, PASSWORD
+from tests.conftest import NOW, PASSWORD, counted_queries
 
 MENTEE_EMAIL = "max.mentee@example.com"
 MENTOR_EMAIL = "mona.mentor@example.com"
@@ -210,18 +210,8 @@ def test_dashboard_lists_upcoming_and_past_with_a_status_slot_for_upcoming(clien
 
 
 def count_queries(app, client, path: str) -> int:
-    statements = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with counted_queries(app) as statements:
         assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     return len(statements)
 
 
