@@ -34,8 +34,22 @@ run: $(VENV)/.runtime
 	  echo "meetapp is at http://127.0.0.1:$(PORT)  (mail without MAIL_SERVER: http://127.0.0.1:$(PORT)/dev/mail; Ctrl+C stops it)"; \
 	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT); }
 
-test: $(VENV)/.test
+# Browser tests drive Debian's chromium (never a downloaded browser) and inject axe-core from the npm registry.
+CHROMIUM := /usr/bin/chromium
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium
+
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: $(VENV)/.test $(CHROMIUM) $(AXE)
 	$(BIN)/ruff check meetapp tests migrations wsgi.py
+	$(BIN)/bandit -q -r meetapp --severity-level high
 	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/python -m pytest
 
 clean:
