@@ -6,6 +6,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from dotenv import load_dotenv
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from meetapp import config as app_config
 from meetapp.extensions import csrf, db, limiter, login_manager, mail, migrate
@@ -22,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure(app, config)
+    register_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -40,6 +42,17 @@ def configure(app: Flask, config: dict | None) -> None:
     app.config.from_mapping(config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and scheme from their headers.
+
+    Without it every request seems to come from the proxy, and one client's refused
+    logins would lock everyone out. Never trust the headers without a proxy: anyone could set them.
+    """
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
 
 
 def register_extensions(app: Flask) -> None:

@@ -132,6 +132,11 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         "JITSI_MAX_LATE_MINUTES": _int(environ, "JITSI_MAX_LATE_MINUTES", 30),
         "REMINDER_OFFSETS_MINUTES": _minutes_list(environ, "REMINDER_OFFSETS_MINUTES", "1440,15"),
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+        # Keeps this deployment's counters apart from anything else in the same Redis.
+        "RATELIMIT_KEY_PREFIX": environ.get("RATELIMIT_KEY_PREFIX", "").strip() or "meetapp",
+        # How many reverse proxies stand in front of the app; their X-Forwarded-* headers are trusted
+        # (client address for rate limits and the attendance log, scheme, host). 0: none are.
+        "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0, unit="proxies"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Per address and per account; failed attempts only (see auth.routes).
         "LOGIN_RATE_LIMIT_PER_ADDRESS": environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "").strip() or "20 per minute;100 per hour",

@@ -1,0 +1,25 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Every value can be overridden on the command line or with GUNICORN_CMD_ARGS;
+the two that vary most between hosts come from the environment.
+"""
+import multiprocessing
+import os
+
+# Behind a reverse proxy on the same host; set BIND=0.0.0.0:8000 when the proxy is elsewhere.
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+# gunicorn's own convention; by default two processes per core, plus one.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# Threads let a process keep serving while one request waits on the database.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+# Recycle processes now and then, so a slow leak never becomes an outage.
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = "-"
+errorlog = "-"
+# The app decides what to trust from X-Forwarded-* (TRUSTED_PROXIES); gunicorn's own check only sets the scheme.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
