@@ -48,7 +48,7 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
 	@touch $@
 
 test: $(VENV)/.test $(CHROMIUM) $(AXE)
-	$(BIN)/ruff check meetapp tests migrations wsgi.py
+	$(BIN)/ruff check meetapp tests migrations bench wsgi.py gunicorn.conf.py
 	$(BIN)/bandit -q -r meetapp --severity-level high
 	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/python -m pytest
 

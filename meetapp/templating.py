@@ -1,9 +1,17 @@
-"""Jinja filters and globals: times appear in the viewer's own time zone, nowhere else."""
+"""Jinja filters and globals: times appear in the viewer's own time zone, nowhere else.
+
+The viewer and their zone are put into each template's context once per render
+(`viewer`, `viewer_tz`), so a page listing fifty sessions does not ask the
+login machinery for the current user a few hundred times.
+"""
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, g, url_for
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
+from meetapp.domain.access import countdown_text
 from meetapp.domain.timeutil import iso_z, to_local
 
 
@@ -11,16 +19,48 @@ def viewer_timezone() -> str:
     return current_user.timezone if current_user.is_authenticated else "UTC"
 
 
-def local_datetime(value: datetime, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    return to_local(value, viewer_timezone()).strftime(fmt)
+def _zone(context: Context) -> str:
+    zone = context.get("viewer_tz")
+    return zone if zone is not None else viewer_timezone()
 
 
-def local_time(value: datetime) -> str:
-    return to_local(value, viewer_timezone()).strftime("%H:%M")
+@pass_context
+def local_datetime(context: Context, value: datetime, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    return to_local(value, _zone(context)).strftime(fmt)
 
 
-def zone_abbreviation(value: datetime) -> str:
-    return to_local(value, viewer_timezone()).strftime("%Z")
+@pass_context
+def local_time(context: Context, value: datetime) -> str:
+    return to_local(value, _zone(context)).strftime("%H:%M")
+
+
+@pass_context
+def zone_abbreviation(context: Context, value: datetime) -> str:
+    return to_local(value, _zone(context)).strftime("%Z")
+
+
+def session_path(endpoint: str, session_id: str) -> str:
+    """url_for(endpoint, session_id=…) for the session pages, built once per endpoint and request.
+
+    A dashboard links each of its sessions twice; building each link through the URL map
+    cost more than the rest of the row. Session ids are URL-safe, so filling them in is exact.
+    """
+    patterns = g.setdefault("session_path_patterns", {})
+    pattern = patterns.get(endpoint)
+    if pattern is None:
+        pattern = patterns[endpoint] = url_for(endpoint, session_id=_PLACEHOLDER)
+    return pattern.replace(_PLACEHOLDER, session_id)
+
+
+_PLACEHOLDER = "SESSIONID"
+
+
+def viewer_context() -> dict:
+    """The logged-in user (the object itself, not the proxy) and their time zone, or None and UTC."""
+    if current_user.is_authenticated:
+        viewer = current_user._get_current_object()
+        return {"viewer": viewer, "viewer_tz": viewer.timezone}
+    return {"viewer": None, "viewer_tz": "UTC"}
 
 
 def register(app: Flask) -> None:
@@ -28,4 +68,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(zone_abbreviation, "zone")
     app.add_template_filter(iso_z, "iso_z")
+    app.add_template_filter(countdown_text, "countdown")
     app.add_template_global(viewer_timezone, "viewer_timezone")
+    app.add_template_global(session_path, "session_path")
+    app.context_processor(viewer_context)

@@ -64,6 +64,25 @@ class Access:
     def minutes_until_expiry(self) -> int:
         return math.ceil(self.seconds_until_expiry / 60)
 
+    @property
+    def poll_seconds(self) -> int:
+        """When a page should ask again: just after the next change by the clock, or within a minute
+        (an event such as a cancellation or a confirmation can come at any time)."""
+        until = self.seconds_until_next_change
+        return POLL_AT_LEAST_EVERY if until is None else min(POLL_AT_LEAST_EVERY, until + 1)
+
+
+POLL_AT_LEAST_EVERY = 60
+
+
+def countdown_text(seconds: int) -> str:
+    """'2 days', '5:04:09', '12:04': the countdown, formatted as countdownText() in static/app.js does."""
+    if seconds >= 2 * 86400:
+        return f"{seconds // 86400} days"
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
 
 def evaluate(
     *,

@@ -28,12 +28,19 @@ class JoinClaim:
     short_lived: bool
 
 
-def _serializer(keys: list[str], now: datetime) -> URLSafeTimedSerializer:
-    class SignedAt(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(now.timestamp())
+class _SignerAt(TimestampSigner):
+    """A TimestampSigner whose clock is the `now` it is given, not the system's."""
 
-    return URLSafeTimedSerializer(keys, salt=SALT, signer=SignedAt)
+    def __init__(self, *args, now: datetime, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._now = now
+
+    def get_timestamp(self) -> int:
+        return int(self._now.timestamp())
+
+
+def _serializer(keys: list[str], now: datetime) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(keys, salt=SALT, signer=_SignerAt, signer_kwargs={"now": now})
 
 
 class JoinTokens:

@@ -243,3 +243,12 @@ def test_times_are_told_in_each_readers_time_zone_across_a_date_line(
     assert "Wednesday 25 November 2026, 05:00–06:00 JST" in plain(received_by(smtp_sink, "kenji.mentor@example.com"))
     assert "Tuesday 24 November 2026, 10:00–11:00 HST" in plain(received_by(smtp_sink, "leilani.mentee@example.com"))
 
+
+
+def test_names_with_accents_arrive_intact(app, clock, people, api_as, mentor, worker, smtp_sink):
+    chloe = people.make("mentee", "Chloé Ñúñez-Müller", email="chloe@example.com")
+    book(api_as(chloe), mentor)
+    worker()
+    (message,) = smtp_sink.received
+    assert message["Subject"] == "New request: Standard with Chloé Ñúñez-Müller, Tue 24 Nov, 11:00 CET"
+    assert "Chloé Ñúñez-Müller asked for a Standard session" in plain(message)

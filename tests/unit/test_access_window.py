@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from meetapp.domain.access import AccessStatus, JoinRefusal, evaluate, refuse_join
+from meetapp.domain.access import AccessStatus, JoinRefusal, countdown_text, evaluate, refuse_join
 from meetapp.domain.scheduling import SessionStatus
 
 START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -173,3 +173,29 @@ def test_seconds_until_the_next_change_follow_the_window_edge():
 def test_days_away_are_whole_days_like_the_countdown():
     assert access_at(START - timedelta(days=3, hours=23)).message.endswith("(in 3 days).")
     assert access_at(START - timedelta(days=2, hours=1)).message.endswith("(in 2 days).")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "00:00"), (59, "00:59"), (724, "12:04"), (3600, "1:00:00"), (18249, "5:04:09"), (172799, "47:59:59"),
+     (172800, "2 days"), (300000, "3 days")],
+)
+def test_the_countdown_reads_like_the_one_the_browser_ticks(seconds, text):
+    assert countdown_text(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (START - timedelta(minutes=15, seconds=30), 31),
+        (START - timedelta(hours=3), 60),
+        (START, 60),
+        (END + timedelta(minutes=29, seconds=50), 11),
+    ],
+)
+def test_pages_ask_again_just_after_the_next_change_or_within_a_minute(now, expected):
+    assert access_at(now).poll_seconds == expected
+
+
+def test_pages_ask_about_a_pending_session_every_minute():
+    assert access_at(START - timedelta(days=1), status=SessionStatus.PENDING).poll_seconds == 60
