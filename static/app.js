@@ -142,14 +142,15 @@ function autoJoinBox() {
   return document.querySelector("input[data-auto-join]");
 }
 
-// The waiting page's "Take me in automatically", remembered in this browser.
+// The waiting page's "Take me in automatically": on unless this browser was told otherwise,
+// since the waiting page is there to move into the meeting when it opens.
 function setUpAutoJoin() {
   const box = autoJoinBox();
   if (!box) return;
   try {
-    box.checked = window.localStorage.getItem(AUTO_JOIN_KEY) === "yes";
+    box.checked = window.localStorage.getItem(AUTO_JOIN_KEY) !== "no";
   } catch (error) {
-    box.checked = false;
+    box.checked = true;
   }
   box.addEventListener("change", () => {
     try {

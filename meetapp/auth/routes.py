@@ -75,7 +75,12 @@ def login():
             check_password_hash(_decoy_hash(), form.password.data)
         elif user.check_password(form.password.data):
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data) or url_for("dashboard.index"))
+            destination = safe_next(form.next.data) or url_for("dashboard.index")
+            if destination.startswith(url_for("join.enter", token="")):
+                # A join link leads on to the meeting on another site, and browsers hold every redirect
+                # after a form to the page's `form-action 'self'`: so leave the form first, then go on.
+                return render_template("auth/continue.html", destination=destination)
+            return redirect(destination)
         g.login_failed = True
         return render_template("auth/login.html", form=form, failure=WRONG_CREDENTIALS)
     form.next.data = safe_next(form.next.data) or ""
