@@ -1,6 +1,7 @@
 """Creating accounts and personal API tokens, shared by registration, settings and the CLI."""
 import hashlib
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -43,6 +44,9 @@ def check_profile_fields(*, name: str, timezone: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not name.strip() or len(name.strip()) > 120:
         errors["name"] = "Give a name of 1 to 120 characters."
+    elif any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+        # Line breaks and hidden characters would break mail headers and disguise a name.
+        errors["name"] = "Use letters, spaces and punctuation only: no line breaks or hidden characters."
     if not is_timezone(timezone):
         errors["timezone"] = "Choose a time zone such as Europe/Berlin."
     return errors

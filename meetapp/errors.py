@@ -1,5 +1,8 @@
 """Error responses: JSON under /api/, a page everywhere else; never a bare 500."""
-from flask import Flask, jsonify, render_template, request
+from urllib.parse import parse_qsl
+
+import sqlalchemy as sa
+from flask import Flask, abort, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -46,7 +49,33 @@ def error_page(status: int, title: str, message: str):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def refuse_what_no_form_sends() -> None:
+    """Pages take HTML forms as browsers send them: UTF-8, not JSON (which Flask-WTF would read as a form,
+    values of any type and all), and no NUL character (PostgreSQL cannot store it). The API checks its own."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or wants_json():
+        return
+    body = request.get_data(cache=True)  # one over MAX_CONTENT_LENGTH is a 413 before anything else
+    if request.is_json:
+        abort(400)
+    if request.mimetype == "application/x-www-form-urlencoded" and not is_utf8_form(body):
+        # Werkzeug would keep such bytes as literal "%FF" text, or drop the whole form and go on without it.
+        abort(400)
+    if any("\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)):
+        abort(400)
+
+
+def is_utf8_form(body: bytes) -> bool:
+    try:
+        parse_qsl(body.decode(), keep_blank_values=True, errors="strict")
+    except ValueError:  # UnicodeDecodeError included
+        return False
+    return True
+
+
 def register(app: Flask) -> None:
+    # First of all: CSRFProtect's check parses the form, and after that the raw body is gone.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_what_no_form_sends)
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
         message = "Your form expired or was sent from elsewhere. Reload the page and try again."
@@ -67,6 +96,17 @@ def register(app: Flask) -> None:
         if status == 429 and error.get_response().headers.get("Retry-After"):
             response.headers["Retry-After"] = error.get_response().headers["Retry-After"]
         return response, status
+
+    @app.errorhandler(sa.exc.DataError)
+    def unstorable(error: sa.exc.DataError):
+        # PostgreSQL refuses text that SQLite takes, such as a NUL character: the request's fault, not ours.
+        # In the path it names something that cannot exist, as it does on SQLite.
+        app.logger.warning("Refused data on %s %s: %s", request.method, request.path, error.orig)
+        db.session.rollback()
+        status = 404 if "\x00" in request.path else 400
+        if wants_json():
+            return json_error(status, API_CODES[status], MESSAGES[status])
+        return error_page(status, "Not found" if status == 404 else "Bad request", MESSAGES[status])
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -11,6 +11,9 @@ from meetapp.domain.timeutil import utcnow
 from meetapp.outbox.upkeep import NotRetryable, mails_with_status, retry_mails, status_counts
 
 MAILS_SHOWN = 100
+# The largest id a row can have on every database (PostgreSQL's integer): a larger one is a 404,
+# not a parameter the database refuses with an error.
+LARGEST_ID = 2**31 - 1
 
 
 @bp.before_request
@@ -36,7 +39,7 @@ def mail_queue():
     )
 
 
-@bp.post("/mail/<int:mail_id>/retry")
+@bp.post(f"/mail/<int(max={LARGEST_ID}):mail_id>/retry")
 def retry_mail(mail_id: int):
     try:
         retry_mails([mail_id], utcnow())

@@ -21,13 +21,16 @@ def authenticate() -> None:
         if user is None:
             raise ApiError(401, "unauthenticated", "The API token is missing, malformed or revoked.")
         g.api_user = user
-        return
-    if not current_user.is_authenticated:
+    elif not current_user.is_authenticated:
         raise ApiError(401, "unauthenticated", "Log in, or send an API token as 'Authorization: Bearer …'.")
+    else:
+        if request.method not in SAFE_METHODS:
+            # Cookies ride along on cross-site requests; a bearer token cannot.
+            csrf.protect()
+        g.api_user = current_user._get_current_object()
     if request.method not in SAFE_METHODS:
-        # Cookies ride along on cross-site requests; a bearer token cannot.
-        csrf.protect()
-    g.api_user = current_user._get_current_object()
+        # Read now, so a body over MAX_CONTENT_LENGTH is a 413 even where the endpoint ignores it.
+        request.get_data(cache=True)
 
 
 def api_user() -> User:

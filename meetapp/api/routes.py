@@ -45,12 +45,30 @@ def json_body() -> dict:
     """The request body as a JSON object; an empty body counts as {}."""
     if not request.get_data(cache=True):
         return {}
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:
+        # Nesting deeper than the parser's stack: no body this API takes looks like that.
+        body = None
     if body is None:
         raise ApiError(400, "invalid_json", "The body is not valid JSON.")
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+    # PostgreSQL cannot store a NUL character, and no person types one.
+    nul_fields = [name for name, value in body.items() if has_nul(name) or has_nul(value)]
+    if nul_fields:
+        raise InvalidRequest(dict.fromkeys(nul_fields, "Text must not contain NUL characters."))
     return body
+
+
+def has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(has_nul(item) for item in value)
+    return False
 
 
 def time_field(body: dict, name: str, errors: dict[str, str]):
@@ -62,7 +80,10 @@ def time_field(body: dict, name: str, errors: dict[str, str]):
         return parse_aware_iso(raw)
     except ValueError as exc:
         errors[name] = str(exc)
-        return None
+    except OverflowError:
+        # Such as 9999-12-31T23:59:59-14:00, which is past the year 9999 in UTC.
+        errors[name] = "That time is out of range."
+    return None
 
 
 def with_parse_errors(errors: dict[str, str], call):
@@ -78,11 +99,15 @@ def create_session():
     body = json_body()
     errors: dict[str, str] = {}
     starts_at = time_field(body, "startsAt", errors)
+    mentor_id = body.get("mentorId")
+    if isinstance(mentor_id, int) and not -(2**31) <= mentor_id < 2**31:
+        # Outside PostgreSQL's integer (and far enough out, SQLite's): nobody has it, and the database would refuse it.
+        errors["mentorId"], mentor_id = "There is no mentor with this id.", None
     session = with_parse_errors(
         errors,
         lambda: scheduling.book_session(
             mentee=api_user(),
-            mentor_id=body.get("mentorId"),
+            mentor_id=mentor_id,
             starts_at=starts_at,
             duration_minutes=body.get("durationMinutes"),
             session_type_name=body.get("sessionType", scheduling.DEFAULT_SESSION_TYPE),

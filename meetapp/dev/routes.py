@@ -16,6 +16,9 @@ from meetapp.models import OutboxMail
 from meetapp.outbox.upkeep import mails_with_status
 
 MAILS_SHOWN = 200
+# The largest id a row can have on every database (PostgreSQL's integer): a larger one is a 404,
+# not a parameter the database refuses with an error.
+LARGEST_ID = 2**31 - 1
 # The HTML part keeps its inline styles; nothing in it may run, load, submit or frame.
 MAIL_HTML_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -56,7 +59,7 @@ def mailbox():
     return render_template("dev/mailbox.html", mails=mails_with_status(None, MAILS_SHOWN), shown=MAILS_SHOWN)
 
 
-@bp.get("/mail/<int:mail_id>")
+@bp.get(f"/mail/<int(max={LARGEST_ID}):mail_id>")
 def mail(mail_id: int):
     mail = db.session.get(OutboxMail, mail_id)
     if mail is None:
@@ -69,7 +72,7 @@ def mail(mail_id: int):
     )
 
 
-@bp.get("/mail/<int:mail_id>/html")
+@bp.get(f"/mail/<int(max={LARGEST_ID}):mail_id>/html")
 def mail_html(mail_id: int):
     mail = db.session.get(OutboxMail, mail_id)
     if mail is None:
@@ -81,7 +84,7 @@ def mail_html(mail_id: int):
     return response
 
 
-@bp.get("/mail/<int:mail_id>/invite.ics")
+@bp.get(f"/mail/<int(max={LARGEST_ID}):mail_id>/invite.ics")
 def mail_invite(mail_id: int):
     mail = db.session.get(OutboxMail, mail_id)
     if mail is None:

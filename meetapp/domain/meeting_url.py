@@ -12,6 +12,10 @@ from urllib.parse import urlsplit, urlunsplit
 MAX_URL_LENGTH = 2000
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _TLD = re.compile(r"^[a-z]{2,63}$")
+# RFC 3986's unreserved and reserved characters and percent signs, less the quote, which
+# no meeting service uses and which only helps to break out of an HTML attribute.
+_URL_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]!$&()*+,;=%]+$")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 # Hosts of meeting services people really use; anything else gets a warning, not a refusal.
 KNOWN_MEETING_HOSTS = (
@@ -70,6 +74,11 @@ def check_meeting_url(raw: object, extra_known_hosts: tuple[str, ...] = ()) -> C
         raise InvalidMeetingUrl("Only https:// links are accepted.")
     if not text.lower().startswith("https://"):
         raise InvalidMeetingUrl("Write the link as https://host/path.")
+    if not _URL_CHARACTERS.match(text) or _BAD_PERCENT.search(text):
+        raise InvalidMeetingUrl(
+            "The link contains characters a web address never has (such as < > \" ' or a stray %); "
+            "paste it again exactly as given."
+        )
     if port is not None and port != 443:
         raise InvalidMeetingUrl("Links with a port number are not accepted; use the service's normal address.")
     host = (parts.hostname or "").lower()

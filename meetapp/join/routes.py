@@ -34,7 +34,8 @@ def keep_out_of_caches_and_referrers(response):
     return response
 
 
-@bp.get("/join/<token>")
+# No 308 from "/join//x" to "/join/x": a mangled link is a 404, not a redirect.
+@bp.get("/join/<token>", merge_slashes=False)
 @limiter.limit(denied_join_limit, key_func=get_remote_address, scope="join-denied", deduct_when=join_was_denied)
 def enter(token: str):
     now = utcnow()

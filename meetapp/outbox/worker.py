@@ -8,6 +8,8 @@ a lease holds. A worker that dies mid-batch only delays its mails until the
 lease runs out. Failed deliveries come back with exponential backoff and
 jitter, and after MAIL_MAX_ATTEMPTS they are marked failed for a person to see.
 """
+import email.charset
+import email.header
 import os
 import smtplib
 import socket
@@ -366,12 +368,30 @@ def _open_connection() -> Connection:
     return connection
 
 
+_ADDRESS_SPECIALS = frozenset('()<>@,;:\\"[]')
+
+
+def header_safe_name(name: str) -> str:
+    """A display name that no mail program can read as part of the address.
+
+    Flask-Mail quotes such a name, but the email package may refold a long To header
+    and drop the quotes, so `Max <attacker@evil.example>` would become the address.
+    A name with address punctuation goes as an RFC 2047 encoded word instead, which
+    every reader decodes back to the name exactly as the person wrote it.
+    """
+    if not any(ch in _ADDRESS_SPECIALS for ch in name):
+        return name
+    charset = email.charset.Charset("utf-8")
+    charset.header_encoding = email.charset.BASE64
+    return email.header.Header(name, charset=charset).encode(maxlinelen=0)
+
+
 def build_message(row: OutboxMail) -> Message:
     """The MIME message: text and HTML alternatives, invite.ics attached, the outbox's Message-ID."""
     host = row.message_id.rsplit("@", 1)[-1].rstrip(">")
     message = Message(
         subject=row.subject,
-        recipients=[(row.to_name, row.to_address)],
+        recipients=[(header_safe_name(row.to_name), row.to_address)],
         body=row.text_body,
         html=row.html_body,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],

@@ -15,6 +15,9 @@ from meetapp.settings.forms import ProfileForm, RevokeForm, TokenForm, VideoSett
 
 # Field names of the video settings service -> form fields.
 VIDEO_FIELDS = {"provider": "provider", "manualMeetingUrl": "manual_url", "applyToUpcoming": "apply_to_upcoming"}
+# The largest id a row can have on every database (PostgreSQL's integer): a larger one is a 404,
+# not a parameter the database refuses with an error.
+LARGEST_ID = 2**31 - 1
 
 
 @bp.errorhandler(Forbidden)
@@ -73,7 +76,7 @@ def create_token():
     return render_settings(new_token=token, status=201)
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post(f"/tokens/<int(max={LARGEST_ID}):token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     if not revoke_api_token(current_user, token_id):

@@ -103,3 +103,25 @@ def test_the_configured_jitsi_host_counts_as_known():
     assert check_meeting_url("https://video.clinic.example/room", ("video.clinic.example",)).warning is None
     assert is_known_meeting_host("rooms.video.clinic.example", ("video.clinic.example",))
     assert not is_known_meeting_host("video.clinic.example.evil.test", ("video.clinic.example",))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https://zoom.us/j/1<script>alert(1)</script>",
+        'https://zoom.us/j/1"><img/src=x>',
+        "https://zoom.us/j/1'x",
+        "https://zoom.us/j/1?pwd=<b>x</b>",
+        "https://zoom.us/j/1?pwd=a{b}",
+        "https://zoom.us/j/1%zz",
+        "https://zoom.us/j/1`x",
+    ],
+)
+def test_characters_no_web_address_has_are_refused(raw):
+    with pytest.raises(InvalidMeetingUrl, match="characters a web address never has"):
+        check_meeting_url(raw)
+
+
+def test_percent_escapes_and_ordinary_punctuation_are_kept():
+    checked = check_meeting_url("https://zoom.us/j/123?pwd=a%2Fb&x=(1)+y~z*")
+    assert checked.url == "https://zoom.us/j/123?pwd=a%2Fb&x=(1)+y~z*"

@@ -74,6 +74,8 @@ def test_register_refuses_an_email_taken_in_another_letter_case(client, app, men
         ({"confirm": "something else entirely"}, "confirm", "The two passwords differ."),
         ({"email": "not-an-email"}, "email", "An email address must have an @-sign."),
         ({"name": "   "}, "name", "Give a name of 1 to 120 characters."),
+        ({"name": "Max\nBcc: someone@evil.example"}, "name", "no line breaks or hidden characters"),
+        ({"name": "Max\u202eevil"}, "name", "no line breaks or hidden characters"),
     ],
 )
 def test_register_shows_the_problem_next_to_the_field(client, app, changes, field, message):
