@@ -17,8 +17,8 @@ timeout = 30
 graceful_timeout = 30
 keepalive = 5
 # Recycle processes now and then, so a slow leak never becomes an outage.
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = 20000
+max_requests_jitter = 2000
 accesslog = "-"
 errorlog = "-"
 # The app decides what to trust from X-Forwarded-* (TRUSTED_PROXIES); gunicorn's own check only sets the scheme.

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 SESSIONS_ON_DASHBOARD = 50
 MAILS = 1000
+USER_AGENT = "meetapp-bench/1"
 # What each figure must reach, as a share of its reference (issue 6).
 BUDGETS = {"status fragment": 0.5, "join redirect": 0.5, "dashboard, 50 sessions": 0.25, "mail delivery": 0.5}
 
@@ -111,11 +112,13 @@ def seed(env: dict[str, str]) -> dict[str, str]:
         join_path = "/join/" + join_link(joinable, mentee, now).rsplit("/join/", 1)[1]
         session_id = joinable.id
 
+    # Logged in as wrk will be seen: Flask-Login ties a login to the client's address and user agent,
+    # and would otherwise re-issue the cookie on every request, as no real browser makes it do.
     client = app.test_client()
-    login_page = client.get("/auth/login").get_data(as_text=True)
+    login_page = client.get("/auth/login", headers={"User-Agent": USER_AGENT}).get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
-    response = client.post("/auth/login", data={"csrf_token": csrf, "email": "mentee@bench.example",
-                                                "password": "bench-password"})
+    response = client.post("/auth/login", headers={"User-Agent": USER_AGENT},
+                           data={"csrf_token": csrf, "email": "mentee@bench.example", "password": "bench-password"})
     assert response.status_code == 302, response.status_code
     cookie = next(
         header.split(";", 1)[0] for header in response.headers.getlist("Set-Cookie") if header.startswith("session=")
@@ -124,6 +127,7 @@ def seed(env: dict[str, str]) -> dict[str, str]:
 
 
 def run_wrk(url: str, *, duration: int, connections: int, headers: dict[str, str]) -> Load:
+    headers = {"User-Agent": USER_AGENT, **headers}
     header_args = [arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")]
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *header_args, url]
     subprocess.run([*command[:3], "-d2s", *command[4:]], capture_output=True, check=True)  # warm-up
