@@ -98,8 +98,10 @@ def session_of_token(token: str, now: datetime) -> tuple[JoinClaim | None, Mento
     return claim, db.session.get(MentoringSession, claim.session_id)
 
 
-def attempt_by_token(token: str, user: User, now: datetime, address: str | None) -> JoinAttempt:
-    claim, session = session_of_token(token, now)
+def attempt_by_claim(
+    claim: JoinClaim | None, session: MentoringSession | None, user: User, now: datetime, address: str | None
+) -> JoinAttempt:
+    """`user` follows a join link whose claim and session `session_of_token` read."""
     if session is None:
         return JoinAttempt(None, JoinRefusal.NOT_FOUND)
     return _attempt(session, user, now, address, claim)
@@ -112,9 +114,8 @@ def attempt_by_id(session_id: str, user: User, now: datetime, address: str | Non
     return _attempt(session, user, now, address, None)
 
 
-def record_anonymous_attempt(token: str, now: datetime, address: str | None) -> None:
+def record_anonymous_attempt(session: MentoringSession | None, now: datetime, address: str | None) -> None:
     """Someone not logged in followed a link: log it against the session the link names, if any."""
-    _, session = session_of_token(token, now)
     if session is not None:
         _record(session, None, "denied", "unauthenticated", address, now)
         db.session.commit()
@@ -150,9 +151,15 @@ def _attempt(session: MentoringSession, user: User, now: datetime, address: str 
     return JoinAttempt(session, refusal, access, meeting_address)
 
 
+# A plain INSERT built once: the log is only ever appended to, and the ORM's unit of work
+# would cost more than the row.
+_RECORD_ATTEMPT = sa.insert(AttendanceEvent.__table__)
+
+
 def _record(session: MentoringSession, user_id: int | None, outcome: str, reason: str, address: str | None, now: datetime) -> None:
-    db.session.add(
-        AttendanceEvent(session_id=session.id, user_id=user_id, at=now, outcome=outcome, reason=reason, address=address)
+    db.session.execute(
+        _RECORD_ATTEMPT,
+        {"session_id": session.id, "user_id": user_id, "at": now, "outcome": outcome, "reason": reason, "address": address},
     )
 
 

@@ -166,7 +166,9 @@ class MentoringSession(db.Model):
     mentor: so.Mapped[User] = so.relationship(foreign_keys=[mentor_id], lazy="joined", innerjoin=True)
     mentee: so.Mapped[User] = so.relationship(foreign_keys=[mentee_id], lazy="joined", innerjoin=True)
     session_type: so.Mapped[SessionType] = so.relationship(lazy="joined", innerjoin=True)
-    cancelled_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[cancelled_by_id], lazy="joined")
+    # Not joined: it is nearly always the mentor or the mentee, already loaded, so reading it
+    # finds them in the identity map; only an admin's cancellation costs a query.
+    cancelled_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[cancelled_by_id])
 
     __table_args__ = (
         sa.Index("ix_mentoring_sessions_mentor_id_starts_at", "mentor_id", "starts_at"),

@@ -57,9 +57,14 @@ def session_type_named(name: str) -> SessionType | None:
     return db.session.scalar(sa.select(SessionType).where(sa.func.lower(SessionType.name) == name.strip().lower()))
 
 
+def find_session(session_id: str) -> MentoringSession | None:
+    """The session with both people and its type (one query), or None; no permission check."""
+    return db.session.get(MentoringSession, session_id) if 0 < len(session_id) <= 32 else None
+
+
 def session_for(user: User, session_id: str, *, admins_too: bool = False) -> MentoringSession:
     """The session if `user` takes part in it (or is an admin, where allowed); NotFound or Forbidden otherwise."""
-    session = db.session.get(MentoringSession, session_id) if 0 < len(session_id) <= 32 else None
+    session = find_session(session_id)
     if session is None:
         raise NotFound("There is no session with this id.")
     if not (admins_too and user.is_admin):

@@ -39,10 +39,13 @@ def keep_out_of_caches_and_referrers(response):
 @limiter.limit(denied_join_limit, key_func=get_remote_address, scope="join-denied", deduct_when=join_was_denied)
 def enter(token: str):
     now = utcnow()
+    # The link's session and both people first: the login check then finds the viewer
+    # among them, and a join costs one query, not two.
+    claim, session = joining.session_of_token(token, now)
     if not current_user.is_authenticated:
-        joining.record_anonymous_attempt(token, now, request.remote_addr)
+        joining.record_anonymous_attempt(session, now, request.remote_addr)
         return redirect(url_for("auth.login", next=request.path))
-    attempt = joining.attempt_by_token(token, current_user, now, request.remote_addr)
+    attempt = joining.attempt_by_claim(claim, session, current_user, now, request.remote_addr)
     if attempt.meeting_url is not None:
         return joining.redirect_to_meeting(attempt.meeting_url)
     g.join_denied = True

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from meetapp.domain.join_tokens import JoinClaim, JoinTokens
 from meetapp.extensions import db
 from meetapp.models import AttendanceEvent, MentoringSession
-from tests.conftest import PASSWORD, ApiClient, People, running_app
+from tests.conftest import PASSWORD, ApiClient, People, counted_queries, running_app
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # an hour after NOW; Standard type: 15 min early, 30 late
 OPENS, CLOSES = START - timedelta(minutes=15), START + timedelta(minutes=90)
@@ -61,6 +61,19 @@ def test_inside_the_window_the_participant_is_sent_to_the_meeting(app, client, a
     assert response.get_data() == b""
     assert_private(response)
     assert attempts(app)[-1] == (mentee, "joined", "in_window")
+
+
+def test_a_join_costs_one_select_and_the_attendance_insert(app, client, auth, clock, booked):
+    # The link's session is loaded with both people before the login check, which then finds the viewer among them.
+    _, mentee_path, _ = booked
+    clock.move_to(OPENS)
+    auth.login(MENTEE_EMAIL)
+    client.get("/")
+    with counted_queries(app) as statements:
+        assert client.get(mentee_path).status_code == 302
+    kinds = [statement.split(None, 1)[0].upper() for statement in statements]
+    assert kinds == ["SELECT", "INSERT"], statements
+    assert "attendance_events" in statements[1]
 
 
 def test_not_logged_in_goes_to_login_and_comes_back_to_the_same_link(app, client, clock, booked):

@@ -211,13 +211,23 @@ def test_the_status_needs_a_login(client, clock, booked):
     assert response.headers["Location"].startswith("/auth/login")
 
 
-def test_the_fragment_costs_at_most_three_queries(app, client, auth, clock, booked):
+def test_the_fragment_costs_one_query(app, client, auth, clock, booked):
+    # The session and both people in one SELECT, loaded before the login check finds the viewer among them.
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)
     status(client, booked)
     with counted_queries(app) as statements:
         assert status(client, booked).status_code == 200
-    assert len(statements) <= 3, statements
+    assert len(statements) == 1, statements
+    assert "JOIN users" in statements[0]
+
+
+def test_a_stranger_polling_the_fragment_still_costs_two_queries_and_sees_nothing(app, client, auth, clock, booked, people):
+    people.make("mentee", "Nosy Parker")
+    auth.login("nosy.parker@example.com")
+    with counted_queries(app) as statements:
+        assert status(client, booked).status_code == 403
+    assert len(statements) == 2, statements
 
 
 # The pages that include it ------------------------------------------------------------
