@@ -1,4 +1,5 @@
 """Settings read from the environment (and `.env`), checked once at start-up."""
+import json
 import os
 import re
 import secrets
@@ -83,6 +84,55 @@ def _jitsi(environ: Mapping[str, str]) -> dict:
     }
 
 
+def _https_url(environ: Mapping[str, str], name: str, default: str) -> str:
+    url = environ.get(name, "").strip().rstrip("/") or default
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(f"{name} must be an https:// address, got {url!r}.")
+    return url
+
+
+def _zoom(environ: Mapping[str, str]) -> dict:
+    """Zoom Server-to-Server OAuth; all three credentials or none (then Zoom sessions use Jitsi)."""
+    credentials = {name: environ.get(name, "").strip() for name in ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET")}
+    if any(credentials.values()) and not all(credentials.values()):
+        raise ConfigError("ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET go together: set all three or none.")
+    return {
+        **credentials,
+        "ZOOM_API_BASE_URL": _https_url(environ, "ZOOM_API_BASE_URL", "https://api.zoom.us/v2"),
+        "ZOOM_OAUTH_URL": _https_url(environ, "ZOOM_OAUTH_URL", "https://zoom.us/oauth/token"),
+    }
+
+
+def _google(environ: Mapping[str, str]) -> dict:
+    """Google Meet: a service account with domain-wide delegation, or one account's OAuth refresh token."""
+    key_file = environ.get("GOOGLE_SERVICE_ACCOUNT_FILE", "").strip() or None
+    oauth = {name: environ.get(name, "").strip() or None for name in ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_REFRESH_TOKEN")}
+    if any(oauth.values()) and not all(oauth.values()):
+        raise ConfigError("GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN go together: set all three or none.")
+    if key_file and any(oauth.values()):
+        raise ConfigError("Set GOOGLE_SERVICE_ACCOUNT_FILE or the GOOGLE_CLIENT_* refresh-token settings, not both.")
+    key = None
+    if key_file:
+        try:
+            key = Path(key_file).read_text()
+            parsed = json.loads(key)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"GOOGLE_SERVICE_ACCOUNT_FILE {key_file!r} is not a readable JSON key: {exc}") from None
+        if not isinstance(parsed, dict) or not {"client_email", "private_key"} <= parsed.keys():
+            raise ConfigError(f"GOOGLE_SERVICE_ACCOUNT_FILE {key_file!r} has no client_email and private_key.")
+    access_type = environ.get("GOOGLE_MEET_ACCESS_TYPE", "").strip().upper() or "TRUSTED"
+    if access_type not in ("OPEN", "TRUSTED", "RESTRICTED"):
+        raise ConfigError(f"GOOGLE_MEET_ACCESS_TYPE must be TRUSTED, RESTRICTED or OPEN, got {access_type!r}.")
+    return {
+        "GOOGLE_SERVICE_ACCOUNT_KEY": key,
+        **oauth,
+        "GOOGLE_MEET_ACCESS_TYPE": access_type,
+        "GOOGLE_TOKEN_URL": _https_url(environ, "GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token"),
+        "GOOGLE_MEET_API_BASE_URL": _https_url(environ, "GOOGLE_MEET_API_BASE_URL", "https://meet.googleapis.com/v2"),
+    }
+
+
 def _worker(environ: Mapping[str, str]) -> dict:
     """How `flask worker` delivers the outbox: batches, leases, SMTP timeouts and retries."""
     settings = {
@@ -161,6 +211,10 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         # Flask-Mail would silently drop every mail whenever TESTING is on; delivery is the worker's call.
         "MAIL_SUPPRESS_SEND": False,
         **_worker(environ),
+        **_zoom(environ),
+        **_google(environ),
+        # How long a provider's API may take per request before the session falls back to Jitsi for now.
+        "VIDEO_API_TIMEOUT_SECONDS": _int(environ, "VIDEO_API_TIMEOUT_SECONDS", 10, unit="seconds", minimum=1),
     }
     if database_url.startswith("sqlite"):
         # Waiting writers queue on the database lock instead of failing at once.

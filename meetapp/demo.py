@@ -78,7 +78,7 @@ def _add_demo_sessions(users: dict[str, User], now: datetime) -> None:
             **extra,
         )
         profile = mentor.mentor_profile
-        give_meeting(demo_session, profile.video_provider, profile.manual_meeting_url)
+        give_meeting(demo_session, profile.video_provider, profile, now)
         return demo_session
 
     sessions = [

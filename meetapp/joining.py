@@ -14,7 +14,7 @@ from meetapp.domain.access import Access, JoinRefusal, evaluate, refuse_join
 from meetapp.domain.join_tokens import InvalidJoinToken, JoinClaim, JoinTokens
 from meetapp.domain.video import Participant, join_url
 from meetapp.extensions import db
-from meetapp.meetings import jitsi_settings, meeting_of
+from meetapp.meetings import host_start_url, jitsi_settings, meeting_of
 from meetapp.models import AttendanceEvent, MentoringSession, User
 from meetapp.urls import public_url
 
@@ -135,7 +135,8 @@ def _attempt(session: MentoringSession, user: User, now: datetime, address: str 
     meeting_address = None
     if refusal is None:
         person = Participant(user.id, user.name, user.email, is_host=user.id == session.mentor_id)
-        meeting_address = join_url(
+        # A Zoom host starts the meeting from a start URL fetched now (it expires); everyone else joins.
+        meeting_address = (host_start_url(session) if person.is_host else None) or join_url(
             meeting_of(session),
             person,
             opens_at=access.window.opens_at,

@@ -97,6 +97,9 @@ class MentorProfile(db.Model):
     video_provider: so.Mapped[str] = so.mapped_column(sa.String(16), default="jitsi", server_default="jitsi")
     manual_meeting_url: so.Mapped[Optional[str]] = so.mapped_column(sa.String(2048))
     auto_confirm: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # The mentor's account at the provider: meetings are created as (Zoom) or for (Google) this user.
+    zoom_user: so.Mapped[Optional[str]] = so.mapped_column(sa.String(254))
+    google_user: so.Mapped[Optional[str]] = so.mapped_column(sa.String(254))
     # Bumped by every booking and reschedule with this mentor: the UPDATE takes the
     # row lock (PostgreSQL) or the write lock (SQLite) that serialises overlap checks.
     schedule_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
@@ -154,6 +157,12 @@ class MentoringSession(db.Model):
     meeting_room: so.Mapped[Optional[str]] = so.mapped_column(sa.String(100))
     meeting_url: so.Mapped[Optional[str]] = so.mapped_column(sa.String(2048))
     meeting_external_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    # Zoom's meeting passcode (its join_url usually carries it too).
+    meeting_password: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    # Set while the provider's meeting is still to be made (the session meets on Jitsi until
+    # then): when the worker tries next, and how often it has tried.
+    meeting_retry_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime, index=True)
+    meeting_attempts: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     # Why the meeting is not what the mentor chose (e.g. "Zoom is not connected"), shown to the mentor.
     meeting_notice: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
     # When the participants were last mailed the time and link (confirmation, reschedule,
@@ -179,7 +188,8 @@ class MentoringSession(db.Model):
         ),
         sa.CheckConstraint(
             "(meeting_kind = 'jitsi' AND meeting_room IS NOT NULL)"
-            " OR (meeting_kind = 'manual' AND meeting_url IS NOT NULL)",
+            " OR (meeting_kind = 'manual' AND meeting_url IS NOT NULL)"
+            " OR (meeting_kind IN ('zoom', 'google') AND meeting_url IS NOT NULL AND meeting_external_id IS NOT NULL)",
             name="meeting_is_reachable",
         ),
     )

@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
+from meetapp import meetings
 from meetapp.domain.scheduling import (
     DEFAULT_SESSION_TYPES,
     Action,
@@ -26,7 +27,6 @@ from meetapp.domain.scheduling import (
     slot_end,
 )
 from meetapp.extensions import db
-from meetapp.meetings import give_meeting, renew_meeting
 from meetapp.models import MentoringSession, MentorProfile, SessionType, User
 from meetapp.outbox import notify
 
@@ -152,7 +152,7 @@ def book_session(
             updated_at=now,
         )
         # The mentor's provider at this moment; confirming or rescheduling keeps it.
-        give_meeting(session, profile.video_provider if profile else "jitsi", profile.manual_meeting_url if profile else None)
+        meetings.give_meeting(session, profile.video_provider if profile else "jitsi", profile, now)
         db.session.add(session)
         db.session.flush()
         notify.booked(session, now)
@@ -160,6 +160,7 @@ def book_session(
     except BaseException:
         db.session.rollback()
         raise
+    _make_provider_meeting(session, now)
     return session
 
 
@@ -187,6 +188,7 @@ def cancel_session(session: MentoringSession, *, user: User, reason: object, now
     session.link_version += 1
     session.updated_at = now
     _commit_change(lambda: notify.cancelled(session, by=user, now=now))
+    meetings.meeting_cancelled(session)
     return session
 
 
@@ -222,7 +224,12 @@ def reschedule_session(
         )
         session.starts_at = starts_at
         session.ends_at = ends_at
-        renew_meeting(session, session.mentor.mentor_profile)
+        keeps_meeting = session.meeting_kind in meetings.EXTERNAL
+        if keeps_meeting:
+            # The provider's meeting moves with the session; the links still change.
+            session.link_version += 1
+        else:
+            meetings.renew_meeting(session, session.mentor.mentor_profile, now)
         session.updated_at = now
     except BaseException:
         db.session.rollback()
@@ -230,6 +237,9 @@ def reschedule_session(
     _commit_change(
         lambda: notify.rescheduled(session, by=user, previous_starts_at=previous_starts_at, now=now)
     )
+    if keeps_meeting:
+        meetings.meeting_moved(session)
+    _make_provider_meeting(session, now)
     return session
 
 
@@ -238,9 +248,10 @@ def new_meeting_link(session: MentoringSession, *, user: User, now: datetime) ->
     if not user.is_admin:
         check_may_act(Action.NEW_LINK, user.id, session.mentor_id, session.mentee_id)
     check_transition(Action.NEW_LINK, session.status, session.ends_at, now)
-    renew_meeting(session, session.mentor.mentor_profile)
+    meetings.renew_meeting(session, session.mentor.mentor_profile, now)
     session.updated_at = now
     _commit_change(lambda: notify.new_link(session, now))
+    _make_provider_meeting(session, now)
     return session
 
 
@@ -254,6 +265,12 @@ def upcoming_sessions_of_mentor(mentor: User, now: datetime) -> list[MentoringSe
             )
         ).unique()
     )
+
+
+def _make_provider_meeting(session: MentoringSession, now: datetime) -> None:
+    """Once the change is committed, make the Zoom or Google meeting it asks for (the worker retries failures)."""
+    if session.meeting_retry_at is not None:
+        meetings.make_provider_meeting(session.id, now)
 
 
 def _claim_slot(*, mentor_id: int, mentee_id: int, starts_at: datetime, ends_at: datetime, ignore: str | None = None) -> None:

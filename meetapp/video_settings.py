@@ -83,7 +83,8 @@ def save(user: User, *, provider: object, manual_url: object = UNCHANGED, apply_
     updated = 0
     if apply_to_upcoming:
         for session in upcoming_sessions_of_mentor(user, now):
-            renew_meeting(session, profile, choice=provider)
+            # A Zoom or Google meeting is made by the worker; the session meets on Jitsi until then.
+            renew_meeting(session, profile, now, choice=provider)
             session.updated_at = now
             notify.new_link(session, now)
             updated += 1

@@ -20,8 +20,10 @@ from meetapp.domain.meeting_url import InvalidMeetingUrl, check_meeting_url
 JITSI, GOOGLE, ZOOM, MANUAL = "jitsi", "google", "zoom", "manual"
 PROVIDERS = (JITSI, GOOGLE, ZOOM, MANUAL)
 PROVIDER_LABELS = {JITSI: "Jitsi", GOOGLE: "Google Meet", ZOOM: "Zoom", MANUAL: "My own meeting link"}
-# How a stored meeting is reached: a Jitsi room, or a URL given by the mentor.
-KIND_JITSI, KIND_MANUAL = "jitsi", "manual"
+# How a stored meeting is reached: a Jitsi room, a URL given by the mentor, or a meeting the
+# provider's API made (its join URL).
+KIND_JITSI, KIND_MANUAL, KIND_ZOOM, KIND_GOOGLE = "jitsi", "manual", "zoom", "google"
+KINDS_WITH_URL = (KIND_MANUAL, KIND_ZOOM, KIND_GOOGLE)
 ROOM_RANDOM_BYTES = 12  # 96 bits, above the 80 the product requires
 JAAS_BASE_URL = "https://8x8.vc"
 
@@ -138,7 +140,7 @@ def provider_for(choice: str, manual_url: str | None, settings: JitsiSettings) -
             return JitsiStandIn(MANUAL, f"The saved meeting link was refused ({exc}); sessions use Jitsi.", jitsi)
         return ManualProvider(checked.url)
     if choice in (GOOGLE, ZOOM):
-        # The real API adapters replace these stand-ins once credentials are configured.
+        # Without credentials for the provider's API; with them, meetapp.meetings makes the real meeting.
         return JitsiStandIn(choice, not_connected_notice(choice), jitsi)
     return jitsi
 
@@ -196,8 +198,11 @@ def join_url(
     now: datetime,
     settings: JitsiSettings,
 ) -> str:
-    """The address `participant` is redirected to, made at the moment they join."""
-    if meeting.kind == KIND_MANUAL:
+    """The address `participant` is redirected to, made at the moment they join.
+
+    A Zoom host is sent to the meeting's fresh start URL instead; the caller fetches that.
+    """
+    if meeting.kind in KINDS_WITH_URL:
         return meeting.url
     url = room_url(meeting.room, settings)
     token = jitsi_token(meeting.room, participant, opens_at, closes_at, now, settings)

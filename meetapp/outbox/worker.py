@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message
 
+from meetapp import meetings
 from meetapp.domain.notifications import (
     MailKind,
     MailStatus,
@@ -53,16 +54,19 @@ class PassReport:
     retrying: int = 0
     failed: int = 0
     skipped: int = 0
+    # Zoom and Google meetings made for sessions whose first attempt failed.
+    meetings_made: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
     def anything(self) -> bool:
-        return any((self.reminders_queued, self.sent, self.retrying, self.failed, self.skipped))
+        return any((self.reminders_queued, self.sent, self.retrying, self.failed, self.skipped, self.meetings_made))
 
     def summary(self) -> str:
+        made = f", {self.meetings_made} meetings made" if self.meetings_made else ""
         return (
             f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed, "
-            f"{self.skipped} skipped, {self.reminders_queued} reminders queued"
+            f"{self.skipped} skipped, {self.reminders_queued} reminders queued{made}"
         )
 
 
@@ -84,9 +88,13 @@ def transport() -> str:
 
 
 def run_pass(*, worker_id: str, clock: Callable[[], datetime] = utcnow) -> PassReport:
-    """Queue due reminders, then deliver every mail that is due now. The clock is the app's, never the database's."""
+    """Make overdue provider meetings, queue due reminders, then deliver every mail that is due now.
+
+    The clock is the app's, never the database's.
+    """
     via = transport()
     report = PassReport()
+    report.meetings_made = meetings.retry_due(clock())
     report.reminders_queued = queue_due_reminders(clock())
     while batch := claim_due(worker_id, clock()):
         deliver(batch, worker_id=worker_id, via=via, clock=clock, report=report)
