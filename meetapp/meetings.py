@@ -317,12 +317,21 @@ def retry_due(now: datetime, limit: int = 20) -> int:
     return sum(make_provider_meeting(session_id, now) for session_id in due)
 
 
+def can_retry(session: MentoringSession) -> bool:
+    """Whether the session still meets on Jitsi for want of its Zoom or Google meeting, which could be made now."""
+    return (
+        session.meeting_kind == KIND_JITSI
+        and session.video_provider in EXTERNAL
+        and session.status is not SessionStatus.CANCELLED
+        and session.meeting_attempts > 0
+        and is_connected(session.video_provider)
+        and not _missing_account(session.video_provider, session.mentor.mentor_profile)
+    )
+
+
 def retry_now(session: MentoringSession, now: datetime) -> bool:
-    """The mentor's Retry button: try again at once, if the session still waits for its meeting."""
-    if session.meeting_kind != KIND_JITSI or session.video_provider not in EXTERNAL:
-        return False
-    profile = session.mentor.mentor_profile
-    if not is_connected(session.video_provider) or _missing_account(session.video_provider, profile):
+    """The mentor's Retry button: try again at once; True once the meeting exists."""
+    if not can_retry(session):
         return False
     table = MentoringSession.__table__
     db.session.execute(sa.update(table).where(table.c.id == session.id).values(meeting_retry_at=now))

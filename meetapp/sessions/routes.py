@@ -11,7 +11,7 @@ from flask import flash, g, make_response, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from wtforms import Field, SelectChoice
 
-from meetapp import joining, scheduling
+from meetapp import joining, meetings, scheduling
 from meetapp.domain.scheduling import (
     Conflict,
     Forbidden,
@@ -21,7 +21,7 @@ from meetapp.domain.scheduling import (
     allowed_actions,
 )
 from meetapp.domain.timeutil import NonexistentLocalTime, local_to_utc, to_local, utcnow
-from meetapp.domain.video import meeting_label
+from meetapp.domain.video import PROVIDER_LABELS, meeting_label
 from meetapp.errors import error_page
 from meetapp.models import MentoringSession
 from meetapp.sessions import bp
@@ -203,6 +203,8 @@ def render_session(
         "now": now,
         "attendance": joining.attendance_of(session) if show_attendance else None,
         "provider_label": meeting_label(session.video_provider, session.meeting_kind),
+        "provider_name": PROVIDER_LABELS[session.video_provider],
+        "can_retry_meeting": current_user.id == session.mentor_id and meetings.can_retry(session),
         "confirm_form": ConfirmForm(formdata=None),
         # Like confirming, a new link needs only the CSRF token.
         "new_link_form": ConfirmForm(formdata=None),
@@ -280,6 +282,20 @@ def reschedule(session_id: str):
             return render_session(session, reschedule_form=form, status=409)
         return render_session(session, problem=exc.message, status=409)
     return changed(session, "Session moved. Earlier join links no longer work.")
+
+
+@bp.post("/<session_id>/meeting/retry")
+@login_required
+def retry_meeting(session_id: str):
+    """The mentor asks again for the Zoom or Google meeting that could not be made."""
+    session = scheduling.session_for(current_user, session_id)
+    if current_user.id != session.mentor_id:
+        raise Forbidden("Only the mentor can retry the meeting.")
+    if not meetings.can_retry(session):
+        return render_session(session, problem="This session is not waiting for a meeting.", status=409)
+    if meetings.retry_now(session, utcnow()):
+        return changed(session, f"The {PROVIDER_LABELS[session.video_provider]} meeting is ready.")
+    return render_session(session, problem=session.meeting_notice, status=409)
 
 
 @bp.post("/<session_id>/new-link")

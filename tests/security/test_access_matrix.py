@@ -164,6 +164,8 @@ CASES = [
         body=lambda w: {"starts_at": "2026-11-26T10:00", "duration": "60"},
     ),
     Case("sessions.new_link", "POST", who(LOGIN, 403, 403, 403, TO_CONFIRMED, 403), args=confirmed),
+    # The world's sessions meet on Jitsi: the mentor is told there is no meeting to retry.
+    Case("sessions.retry_meeting", "POST", who(LOGIN, 403, 403, 403, 409, 403), args=confirmed, writes=False),
     # Settings
     Case("settings.index", "GET", who(LOGIN, 200, 200, 200, 200, 200)),
     Case(

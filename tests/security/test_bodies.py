@@ -365,6 +365,7 @@ def test_every_form_route_has_bad_bodies_to_try():
         "auth.logout",
         "sessions.confirm",
         "sessions.new_link",
+        "sessions.retry_meeting",
         "admin.retry_mail",
         "admin.retry_failed",
         "settings.revoke_token",
