@@ -180,6 +180,10 @@ def video_settings_json(settings: video_settings.VideoSettings) -> dict:
         "provider": settings.provider,
         "manualMeetingUrl": settings.manual_url,
         "previewUrl": settings.preview_url,
+        "zoomUser": settings.zoom_user,
+        "googleUser": settings.google_user,
+        # Who the provider said meetings are made as, when this request asked it (PUT); GET never asks.
+        "connection": settings.connection,
     }
     if settings.notice:
         body["notice"] = settings.notice
@@ -200,6 +204,8 @@ def put_video_settings():
         api_user(),
         provider=body.get("provider"),
         manual_url=body.get("manualMeetingUrl", video_settings.UNCHANGED),
+        zoom_user=body.get("zoomUser", video_settings.UNCHANGED),
+        google_user=body.get("googleUser", video_settings.UNCHANGED),
         apply_to_upcoming=body.get("applyToUpcoming", False),
         now=utcnow(),
     )

@@ -1,11 +1,19 @@
 """Forms on the settings pages: the profile, personal API tokens, and a mentor's video provider."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, URLField
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from meetapp.domain.meeting_url import MAX_URL_LENGTH
 from meetapp.domain.timeutil import is_timezone, timezone_names
-from meetapp.video_settings import UNCHANGED, provider_choices
+from meetapp.domain.video import GOOGLE, ZOOM
+from meetapp.video_settings import MAX_EMAIL_LENGTH, UNCHANGED, needs_account, provider_choices
+
+ACCOUNT_ATTRIBUTES = {
+    "maxlength": MAX_EMAIL_LENGTH,
+    "placeholder": "name@example.com",
+    "autocomplete": "email",
+    "spellcheck": "false",
+}
 
 
 def known_timezone(form, field) -> None:
@@ -55,6 +63,9 @@ class VideoSettingsForm(FlaskForm):
             "inputmode": "url",
         },
     )
+    # Rendered only while Zoom (or Google Meet acting for each mentor) is chosen and connected; see `account_field`.
+    zoom_user = EmailField("Your Zoom user (email)", render_kw=ACCOUNT_ATTRIBUTES)
+    google_user = EmailField("Your Google Workspace user (email)", render_kw=ACCOUNT_ATTRIBUTES)
     apply_to_upcoming = BooleanField("Also apply to my upcoming sessions")
 
     def __init__(self, *args, **kwargs):
@@ -64,3 +75,18 @@ class VideoSettingsForm(FlaskForm):
     def manual_url_or_unchanged(self) -> object:
         """The link as typed, or UNCHANGED when the form did not show the field, so the saved link stays."""
         return self.manual_url.data if self.manual_url.raw_data else UNCHANGED
+
+    def account_or_unchanged(self, provider: str) -> object:
+        """The account typed for `provider`, or UNCHANGED when the form did not show its field."""
+        field = self.account_fields()[provider]
+        return field.data if field.raw_data else UNCHANGED
+
+    def account_fields(self) -> dict:
+        return {ZOOM: self.zoom_user, GOOGLE: self.google_user}
+
+    def account_field(self):
+        """The account field to show: the chosen provider's when meetings are made as the mentor, or one in error."""
+        fields = self.account_fields()
+        if self.provider.data in fields and needs_account(self.provider.data):
+            return fields[self.provider.data]
+        return next((field for field in fields.values() if field.errors), None)

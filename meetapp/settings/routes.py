@@ -8,13 +8,19 @@ from meetapp import video_settings
 from meetapp.accounts import issue_api_token, revoke_api_token, tokens_of, update_profile
 from meetapp.domain.scheduling import Forbidden, InvalidRequest
 from meetapp.domain.timeutil import utcnow
-from meetapp.domain.video import MANUAL, PROVIDER_LABELS
+from meetapp.domain.video import GOOGLE, MANUAL, PROVIDER_LABELS, ZOOM
 from meetapp.errors import error_page
 from meetapp.settings import bp
 from meetapp.settings.forms import ProfileForm, RevokeForm, TokenForm, VideoSettingsForm
 
 # Field names of the video settings service -> form fields.
-VIDEO_FIELDS = {"provider": "provider", "manualMeetingUrl": "manual_url", "applyToUpcoming": "apply_to_upcoming"}
+VIDEO_FIELDS = {
+    "provider": "provider",
+    "manualMeetingUrl": "manual_url",
+    "zoomUser": "zoom_user",
+    "googleUser": "google_user",
+    "applyToUpcoming": "apply_to_upcoming",
+}
 # The largest id a row can have on every database (PostgreSQL's integer): a larger one is a 404,
 # not a parameter the database refuses with an error.
 LARGEST_ID = 2**31 - 1
@@ -88,6 +94,13 @@ def revoke_token(token_id: int):
 # Video ---------------------------------------------------------------------------------
 
 
+def video_form(current: video_settings.VideoSettings, **kwargs) -> VideoSettingsForm:
+    """The form, its fields that the request did not carry filled with what is saved."""
+    return VideoSettingsForm(
+        manual_url=current.manual_url, zoom_user=current.zoom_user, google_user=current.google_user, **kwargs
+    )
+
+
 def render_video(form: VideoSettingsForm, current: video_settings.VideoSettings, *, preview=None, status: int = 200):
     """The video settings page; `preview` is what the form's choice gives, None while the choice has errors."""
     response = make_response(
@@ -113,6 +126,8 @@ def saved_message(saved: video_settings.VideoSettings, applied: bool) -> str:
         message = "Saved. New sessions will meet at your own meeting link."
     else:
         message = f"Saved. New sessions will meet on {PROVIDER_LABELS[saved.provider]}."
+    if saved.connection:
+        message += f" Connected as {saved.connection}."
     if applied and saved.sessions_updated:
         count = saved.sessions_updated
         message += (
@@ -128,7 +143,7 @@ def saved_message(saved: video_settings.VideoSettings, applied: bool) -> str:
 @login_required
 def video():
     current = video_settings.current_settings(current_user)
-    form = VideoSettingsForm(formdata=None, provider=current.provider, manual_url=current.manual_url)
+    form = video_form(current, formdata=None, provider=current.provider)
     return render_video(form, current, preview=current)
 
 
@@ -136,13 +151,15 @@ def video():
 @login_required
 def save_video():
     current = video_settings.current_settings(current_user)
-    form = VideoSettingsForm(manual_url=current.manual_url)
+    form = video_form(current)
     if form.validate():
         try:
             saved = video_settings.save(
                 current_user,
                 provider=form.provider.data,
                 manual_url=form.manual_url_or_unchanged(),
+                zoom_user=form.account_or_unchanged(ZOOM),
+                google_user=form.account_or_unchanged(GOOGLE),
                 apply_to_upcoming=form.apply_to_upcoming.data,
                 now=utcnow(),
             )
@@ -161,21 +178,35 @@ def save_video():
 @bp.post("/video/preview")
 @login_required
 def preview_video():
-    """The provider details (link field and preview) for the posted choice; saves nothing.
+    """The provider details (link or account field, and preview) for the posted choice; saves nothing.
 
-    Always 200: a refused link is shown in the preview, which htmx only swaps on success.
+    A connected Zoom or Google Meet choice is checked with the provider, and the answer shown next to the
+    account field. Always 200: a refused link is shown in the preview, which htmx only swaps on success.
     """
     current = video_settings.current_settings(current_user)
-    form = VideoSettingsForm(manual_url=current.manual_url)
-    # Another provider takes the link field away, so what was typed there no longer counts.
-    manual_url = form.manual_url_or_unchanged() if form.provider.data == MANUAL else video_settings.UNCHANGED
+    form = video_form(current)
+    provider = form.provider.data
+    # Another provider takes the link and account fields away, so what was typed there no longer counts.
+    unchanged = video_settings.UNCHANGED
+    manual_url = form.manual_url_or_unchanged() if provider == MANUAL else unchanged
+    zoom_user = form.account_or_unchanged(ZOOM) if provider == ZOOM else unchanged
+    google_user = form.account_or_unchanged(GOOGLE) if provider == GOOGLE else unchanged
     preview, problem = None, None
     try:
-        preview = video_settings.preview(current_user, form.provider.data, manual_url)
+        preview = video_settings.preview(
+            current_user, provider, manual_url, zoom_user=zoom_user, google_user=google_user
+        )
     except InvalidRequest as exc:
         # Just switched to "My own meeting link" with none saved: wait for the link before complaining.
-        if manual_url is not video_settings.UNCHANGED or set(exc.fields) != {"manualMeetingUrl"}:
+        if manual_url is not unchanged or set(exc.fields) != {"manualMeetingUrl"}:
             problem = " ".join(exc.fields.values())
+    account = form.account_field()
+    if preview and preview.connection_error:
+        if account is not None:
+            # Not validated, so the field's errors are still an empty tuple.
+            account.errors = [*account.errors, preview.connection_error]
+        else:
+            problem = preview.connection_error
     response = make_response(
         render_template("settings/_video_details.html", form=form, preview=preview, preview_error=problem)
     )

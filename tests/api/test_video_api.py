@@ -24,6 +24,7 @@ def test_a_new_mentor_meets_on_jitsi(as_mentor):
     body = response.json
     assert (body["provider"], body["manualMeetingUrl"]) == ("jitsi", None)
     assert body["previewUrl"].startswith("https://meet.jit.si/meetapp-session-")
+    assert (body["zoomUser"], body["googleUser"], body["connection"]) == (None, None, None)
     assert "notice" not in body
 
 
@@ -69,6 +70,16 @@ def test_zoom_without_credentials_says_it_uses_jitsi(as_mentor):
     assert response.status_code == 200
     assert response.json["notice"] == "Zoom is not connected; sessions use Jitsi."
     assert response.json["previewUrl"].startswith("https://meet.jit.si/")
+    assert (response.json["zoomUser"], response.json["connection"]) == (None, None)
+
+
+def test_without_credentials_an_account_is_kept_unchecked(app, as_mentor, mentor):
+    response = as_mentor.put(SETTINGS, json={"provider": "zoom", "zoomUser": "Ada@Example.com"})
+    assert response.status_code == 200
+    assert (response.json["zoomUser"], response.json["connection"]) == ("Ada@example.com", None)
+    assert response.json["notice"] == "Zoom is not connected; sessions use Jitsi."
+    with app.app_context():
+        assert db.session.get(MentorProfile, mentor).zoom_user == "Ada@example.com"
 
 
 def test_omitting_the_manual_link_keeps_it_and_null_clears_it(as_mentor):

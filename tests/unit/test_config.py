@@ -1,4 +1,6 @@
 """Settings from the environment: safe defaults, and a clear refusal when something is wrong."""
+import json
+
 import pytest
 
 from meetapp.config import ConfigError, from_environ
@@ -93,3 +95,124 @@ def test_the_room_prefix_is_lower_cased_and_a_jaas_key_file_is_read(tmp_path):
     )
     assert config["JITSI_ROOM_PREFIX"] == "clinic"
     assert config["JITSI_JAAS_PRIVATE_KEY"] == pem.decode()
+
+
+# Zoom and Google Meet ----------------------------------------------------------------------------
+
+ZOOM = {"ZOOM_ACCOUNT_ID": "acct", "ZOOM_CLIENT_ID": "client", "ZOOM_CLIENT_SECRET": "secret"}
+GOOGLE_OAUTH = {"GOOGLE_CLIENT_ID": "id.apps.googleusercontent.com", "GOOGLE_CLIENT_SECRET": "s", "GOOGLE_REFRESH_TOKEN": "1//r"}
+
+
+def service_account_file(tmp_path, content: str) -> str:
+    path = tmp_path / "service-account.json"
+    path.write_text(content)
+    return str(path)
+
+
+def test_without_provider_settings_zoom_and_google_are_not_connected():
+    config = from_environ({"SECRET_KEY": "k"}, "/i")
+    assert not any(config[name] for name in ZOOM)
+    assert config["GOOGLE_SERVICE_ACCOUNT_KEY"] is None
+    assert not any(config[name] for name in GOOGLE_OAUTH)
+    assert config["ZOOM_API_BASE_URL"] == "https://api.zoom.us/v2"
+    assert config["ZOOM_OAUTH_URL"] == "https://zoom.us/oauth/token"
+    assert config["GOOGLE_TOKEN_URL"] == "https://oauth2.googleapis.com/token"
+    assert config["GOOGLE_MEET_API_BASE_URL"] == "https://meet.googleapis.com/v2"
+    assert config["GOOGLE_MEET_ACCESS_TYPE"] == "TRUSTED"
+    assert config["VIDEO_API_TIMEOUT_SECONDS"] == 10
+
+
+def test_zoom_credentials_are_read_trimmed():
+    config = from_environ({"SECRET_KEY": "k", **{name: f" {value} " for name, value in ZOOM.items()}}, "/i")
+    assert {name: config[name] for name in ZOOM} == ZOOM
+
+
+@pytest.mark.parametrize("missing", list(ZOOM))
+def test_zoom_credentials_go_all_three_or_none(missing):
+    environ = {"SECRET_KEY": "k", **ZOOM, missing: "  "}
+    with pytest.raises(ConfigError, match="ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET go together"):
+        from_environ(environ, "/i")
+
+
+@pytest.mark.parametrize("missing", list(GOOGLE_OAUTH))
+def test_google_refresh_token_settings_go_all_three_or_none(missing):
+    environ = {"SECRET_KEY": "k", **GOOGLE_OAUTH}
+    del environ[missing]
+    with pytest.raises(ConfigError, match="GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN go together"):
+        from_environ(environ, "/i")
+
+
+def test_google_refresh_token_settings_are_read():
+    config = from_environ({"SECRET_KEY": "k", **GOOGLE_OAUTH, "GOOGLE_MEET_ACCESS_TYPE": " restricted "}, "/i")
+    assert {name: config[name] for name in GOOGLE_OAUTH} == GOOGLE_OAUTH
+    assert config["GOOGLE_SERVICE_ACCOUNT_KEY"] is None
+    assert config["GOOGLE_MEET_ACCESS_TYPE"] == "RESTRICTED"
+
+
+def test_a_google_service_account_file_is_read_into_the_key(tmp_path):
+    key = json.dumps({"client_email": "meetapp@p.iam.gserviceaccount.com", "private_key": "-----BEGIN…"})
+    config = from_environ({"SECRET_KEY": "k", "GOOGLE_SERVICE_ACCOUNT_FILE": service_account_file(tmp_path, key)}, "/i")
+    assert config["GOOGLE_SERVICE_ACCOUNT_KEY"] == key
+    assert not any(config[name] for name in GOOGLE_OAUTH)
+
+
+def test_a_service_account_and_a_refresh_token_are_one_too_many(tmp_path):
+    key = json.dumps({"client_email": "meetapp@p.iam.gserviceaccount.com", "private_key": "k"})
+    environ = {"SECRET_KEY": "k", "GOOGLE_SERVICE_ACCOUNT_FILE": service_account_file(tmp_path, key), **GOOGLE_OAUTH}
+    with pytest.raises(ConfigError, match="not both"):
+        from_environ(environ, "/i")
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("{not json", "is not a readable JSON key"),
+        ("", "is not a readable JSON key"),
+        ("[1, 2]", "has no client_email and private_key"),
+        ('{"client_email": "meetapp@p.iam.gserviceaccount.com"}', "has no client_email and private_key"),
+        ('{"private_key": "k"}', "has no client_email and private_key"),
+    ],
+)
+def test_a_bad_google_service_account_file_stops_start_up(tmp_path, content, words):
+    environ = {"SECRET_KEY": "k", "GOOGLE_SERVICE_ACCOUNT_FILE": service_account_file(tmp_path, content)}
+    with pytest.raises(ConfigError, match=f"GOOGLE_SERVICE_ACCOUNT_FILE .* {words}"):
+        from_environ(environ, "/i")
+
+
+def test_a_missing_google_service_account_file_stops_start_up(tmp_path):
+    environ = {"SECRET_KEY": "k", "GOOGLE_SERVICE_ACCOUNT_FILE": str(tmp_path / "nope.json")}
+    with pytest.raises(ConfigError, match="GOOGLE_SERVICE_ACCOUNT_FILE .*nope.json.* is not a readable JSON key"):
+        from_environ(environ, "/i")
+
+
+@pytest.mark.parametrize("value", ["PUBLIC", "anyone", "TRUSTED,OPEN"])
+def test_an_unknown_google_meet_access_type_stops_start_up(value):
+    with pytest.raises(ConfigError, match="GOOGLE_MEET_ACCESS_TYPE must be TRUSTED, RESTRICTED or OPEN"):
+        from_environ({"SECRET_KEY": "k", "GOOGLE_MEET_ACCESS_TYPE": value}, "/i")
+
+
+@pytest.mark.parametrize("value", ["open", "Trusted", "RESTRICTED"])
+def test_google_meet_access_types_are_upper_cased(value):
+    assert from_environ({"SECRET_KEY": "k", "GOOGLE_MEET_ACCESS_TYPE": value}, "/i")["GOOGLE_MEET_ACCESS_TYPE"] == value.upper()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ZOOM_API_BASE_URL", "api.zoom.us/v2"),
+        ("ZOOM_OAUTH_URL", "ftp://zoom.us/oauth/token"),
+        ("GOOGLE_TOKEN_URL", "javascript:alert(1)"),
+        ("GOOGLE_MEET_API_BASE_URL", "https://"),
+        ("VIDEO_API_TIMEOUT_SECONDS", "0"),
+        ("VIDEO_API_TIMEOUT_SECONDS", "ten"),
+    ],
+)
+def test_bad_provider_addresses_and_timeouts_stop_start_up(name, value):
+    with pytest.raises(ConfigError, match=name):
+        from_environ({"SECRET_KEY": "k", name: value}, "/i")
+
+
+def test_provider_addresses_lose_a_trailing_slash():
+    config = from_environ({"SECRET_KEY": "k", "ZOOM_API_BASE_URL": "https://api.zoom.us/v2/", "VIDEO_API_TIMEOUT_SECONDS": "3"}, "/i")
+    assert config["ZOOM_API_BASE_URL"] == "https://api.zoom.us/v2"
+    assert config["VIDEO_API_TIMEOUT_SECONDS"] == 3
