@@ -31,7 +31,6 @@ from meetapp.models import MentoringSession, MentorProfile, SessionType, User
 from meetapp.outbox import notify
 
 DEFAULT_SESSION_TYPE = "Standard"
-PAST_SESSIONS_SHOWN = 20
 
 
 def ensure_default_session_types() -> None:
@@ -80,21 +79,6 @@ def sessions_of(user: User) -> list[MentoringSession]:
             .order_by(MentoringSession.starts_at, MentoringSession.id)
         ).unique()
     )
-
-
-def upcoming_and_past(user: User, now: datetime) -> tuple[list[MentoringSession], list[MentoringSession]]:
-    """Sessions not yet over (soonest first) and the most recent finished ones (latest first)."""
-    mine = sa.or_(MentoringSession.mentor_id == user.id, MentoringSession.mentee_id == user.id)
-    upcoming = db.session.scalars(
-        sa.select(MentoringSession).where(mine, MentoringSession.ends_at > now).order_by(MentoringSession.starts_at)
-    ).unique()
-    past = db.session.scalars(
-        sa.select(MentoringSession)
-        .where(mine, MentoringSession.ends_at <= now)
-        .order_by(MentoringSession.starts_at.desc())
-        .limit(PAST_SESSIONS_SHOWN)
-    ).unique()
-    return list(upcoming), list(past)
 
 
 def book_session(

@@ -105,12 +105,30 @@ function refreshFragment(fragment) {
   }
 }
 
-// Counts down to the deadline the server gave (relative, so the browser's clock does not matter),
-// waking when the shown second changes rather than on a fixed beat.
+// The server's clock as an element carrying it said, and when this page read it.
+const serverClocks = new WeakMap();
+
+// Milliseconds until the fragment's opening time, by the server's clock, never the browser's:
+// the time left as the server gave it, or the opening time against the server's time on the
+// list around the rows (the dashboard, whose rows are the same for a whole second).
+function millisecondsLeft(timer) {
+  if (timer.dataset.countdownMs !== undefined) return Number(timer.dataset.countdownMs);
+  const clock = timer.closest("[data-server-now-ms]");
+  if (!clock) return NaN;
+  let reading = serverClocks.get(clock);
+  if (!reading) {
+    reading = { serverMs: Number(clock.dataset.serverNowMs), at: performance.now() };
+    serverClocks.set(clock, reading);
+  }
+  return Date.parse(timer.dataset.countdownUntil) - (reading.serverMs + performance.now() - reading.at);
+}
+
+// Counts down to the opening time (see millisecondsLeft), waking when the shown second changes
+// rather than on a fixed beat.
 function startCountdown(fragment) {
-  const timer = fragment.querySelector("[data-countdown-ms]");
+  const timer = fragment.querySelector("[data-countdown-until]");
   const text = timer && timer.querySelector("[data-countdown-text]");
-  const remaining = timer ? Number(timer.dataset.countdownMs) : NaN;
+  const remaining = timer ? millisecondsLeft(timer) : NaN;
   if (!text || !Number.isFinite(remaining) || startedCountdowns.has(fragment)) return;
   startedCountdowns.add(fragment);
   const deadline = performance.now() + remaining;

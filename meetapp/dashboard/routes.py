@@ -2,9 +2,7 @@
 from flask import render_template
 from flask_login import current_user, login_required
 
-from meetapp import joining, scheduling
-from meetapp.dashboard import bp
-from meetapp.domain.scheduling import SessionStatus
+from meetapp.dashboard import bp, rows
 from meetapp.domain.timeutil import utcnow
 
 
@@ -12,10 +10,14 @@ from meetapp.domain.timeutil import utcnow
 @login_required
 def index():
     now = utcnow()
-    upcoming, past = scheduling.upcoming_and_past(current_user, now)
-    awaiting_me = [s for s in upcoming if s.status is SessionStatus.PENDING and s.mentor_id == current_user.id]
-    # Past sessions too: one that ended minutes ago can still be joined until its window closes.
-    join_statuses = {session.id: joining.status_for(session, current_user, now) for session in [*upcoming, *past]}
+    viewer = current_user._get_current_object()
+    upcoming, past = rows.upcoming_and_past(viewer, now)
+    awaiting_me = rows.awaiting(upcoming, viewer)
     return render_template(
-        "dashboard/index.html", upcoming=upcoming, past=past, awaiting_me=awaiting_me, join_statuses=join_statuses, now=now
+        "dashboard/index.html",
+        upcoming_rows=rows.render_rows(upcoming, viewer, now, is_upcoming=True) if upcoming else None,
+        # Past sessions too: one that ended minutes ago can still be joined until its window closes.
+        past_rows=rows.render_rows(past, viewer, now, is_upcoming=False) if past else None,
+        awaiting_me=awaiting_me,
+        now=now,
     )

@@ -1,0 +1,90 @@
+"""The dashboard remembers each row's HTML for a second, and never shows a row older than what it is made of."""
+from contextlib import contextmanager
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import template_rendered
+
+from meetapp import scheduling
+from meetapp.extensions import db
+from meetapp.models import SessionType, User
+from tests.conftest import NOW
+from tests.web.test_session_pages import MENTEE_EMAIL, MENTOR_EMAIL, TOMORROW_15_UTC, book
+
+
+@contextmanager
+def rows_rendered(app):
+    """How many dashboard rows Jinja renders inside the block."""
+    seen = []
+
+    def record(sender, template, context, **extra):
+        if template.name == "dashboard/_session_row.html":
+            seen.append(context["session"].id)
+
+    template_rendered.connect(record, app)
+    try:
+        yield seen
+    finally:
+        template_rendered.disconnect(record, app)
+
+
+def dashboard(client) -> str:
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_within_a_second_a_reload_renders_no_row_again(app, client, auth, clock, mentor, mentee):
+    ids = [book(app, mentee, mentor, starts_at=TOMORROW_15_UTC + timedelta(hours=2 * n)) for n in range(3)]
+    auth.login(MENTEE_EMAIL)
+    with rows_rendered(app) as first:
+        page = dashboard(client)
+    assert sorted(first) == sorted(ids)
+    with rows_rendered(app) as again:
+        assert dashboard(client) == page
+    assert again == []
+
+    clock.shift(1)
+    with rows_rendered(app) as next_second:
+        dashboard(client)
+    assert sorted(next_second) == sorted(ids), "the countdown moves on each second"
+
+
+def test_a_change_to_the_session_shows_at_once(app, client, auth, clock, mentor, mentee):
+    session_id = book(app, mentee, mentor)
+    auth.login(MENTEE_EMAIL)
+    assert "badge-pending" in dashboard(client)
+    with app.app_context():
+        session = scheduling.find_session(session_id)
+        scheduling.confirm_session(session, user=db.session.get(User, mentor), now=NOW)
+    page = dashboard(client)
+    assert "badge-confirmed" in page and "badge-pending" not in page
+
+
+def test_a_renamed_person_or_session_type_shows_at_once(app, client, auth, clock, mentor, mentee):
+    session_id = book(app, mentee, mentor)
+    with app.app_context():
+        scheduling.confirm_session(scheduling.find_session(session_id), user=db.session.get(User, mentor), now=NOW)
+    auth.login(MENTEE_EMAIL)
+    page = dashboard(client)
+    assert "Standard with Mona Mentor" in page and "Joining opens on Tue 24 Nov at 09:45" in page
+    with app.app_context():
+        db.session.get(User, mentor).name = "Mona Renamed"
+        db.session.commit()
+    assert "Standard with Mona Renamed" in dashboard(client)
+    with app.app_context():
+        db.session.execute(sa.update(SessionType).where(SessionType.name == "Standard").values(early_access_minutes=40))
+        db.session.commit()
+    # The window now opens at 14:20 UTC tomorrow, 09:20 in New York: the row says so in the same second.
+    assert "Joining opens on Tue 24 Nov at 09:20" in dashboard(client)
+
+
+def test_each_viewer_and_time_zone_gets_their_own_row(app, client, auth, clock, mentor, mentee):
+    book(app, mentee, mentor)
+    auth.login(MENTEE_EMAIL)
+    assert "Standard with Mona Mentor" in dashboard(client)
+    auth.logout()
+    auth.login(MENTOR_EMAIL)
+    page = dashboard(client)
+    assert "Standard with Max Mentee" in page and "Standard with Mona Mentor" not in page
+    assert "16:00" in page, "the mentor reads Berlin time"
