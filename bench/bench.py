@@ -328,7 +328,8 @@ def write_results(store: str, header: str, result: str) -> None:
     section = f"## {store}\n\n{header}\n\n{result}\n"
     pattern = re.compile(rf"## {store}\n.*?(?=\n## |\Z)", re.S)
     if pattern.search(text):
-        text = pattern.sub(section.rstrip("\n"), text)
+        # The section's own blank line keeps it apart from the next heading.
+        text = pattern.sub(lambda _: section.rstrip("\n") + "\n", text)
     else:
         text = (text or "# Benchmark results\n\nThe latest run of `bench/run` (SQLite) and `bench/run --pg`.\n") + "\n" + section
     path.write_text(text)
