@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm.exc import StaleDataError
 
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.video import (
@@ -215,20 +216,31 @@ def make_provider_meeting(session_id: str, now: datetime) -> bool:
     except ProviderError as exc:
         _record_failure(session_id, exc, now)
         return False
-    session = db.session.get(MentoringSession, session_id, populate_existing=True)
-    if session is None or session.status is SessionStatus.CANCELLED or session.video_provider != provider:
-        # Cancelled or changed while the meeting was being made: it is not needed.
+    except Exception:
+        # A bug or a surprise from the provider must not undo a booking that is already committed.
+        current_app.logger.exception("Making the %s meeting for session %s failed unexpectedly", provider, session_id)
+        _record_failure(session_id, ProviderError("something unexpected went wrong."), now)
+        return False
+    try:
+        session = db.session.get(MentoringSession, session_id, populate_existing=True)
+        if session is None or session.status is SessionStatus.CANCELLED or session.video_provider != provider:
+            # Cancelled or changed while the meeting was being made: it is not needed.
+            _discard(provider, made.external_id, profile)
+            return False
+        session.meeting_kind = KIND_ZOOM if provider == ZOOM else KIND_GOOGLE
+        session.meeting_url = made.join_url
+        session.meeting_external_id = made.external_id
+        session.meeting_password = made.password
+        session.meeting_room = None
+        session.meeting_notice = made.notice[:NOTICE_LENGTH] if made.notice else None
+        session.meeting_retry_at = None
+        session.meeting_attempts = 0
+        db.session.commit()
+    except StaleDataError:
+        # Someone changed the session in between; the claim runs out and the worker tries again.
+        db.session.rollback()
         _discard(provider, made.external_id, profile)
         return False
-    session.meeting_kind = KIND_ZOOM if provider == ZOOM else KIND_GOOGLE
-    session.meeting_url = made.join_url
-    session.meeting_external_id = made.external_id
-    session.meeting_password = made.password
-    session.meeting_room = None
-    session.meeting_notice = made.notice[:NOTICE_LENGTH] if made.notice else None
-    session.meeting_retry_at = None
-    session.meeting_attempts = 0
-    db.session.commit()
     if replaced and replaced[1] != made.external_id:
         _discard(replaced[0], replaced[1], profile)
     return True
@@ -266,6 +278,14 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _record_failure(session_id: str, error: ProviderError, now: datetime) -> None:
+    try:
+        _note_failure(session_id, error, now)
+    except StaleDataError:
+        # Changed meanwhile: the claim runs out and the worker tries again.
+        db.session.rollback()
+
+
+def _note_failure(session_id: str, error: ProviderError, now: datetime) -> None:
     session = db.session.get(MentoringSession, session_id, populate_existing=True)
     label = PROVIDER_LABELS[session.video_provider]
     session.meeting_attempts += 1
@@ -309,6 +329,7 @@ def retry_due(now: datetime, limit: int = 20) -> int:
             MentoringSession.meeting_retry_at.is_not(None),
             MentoringSession.meeting_retry_at <= now,
             MentoringSession.ends_at > now,
+            MentoringSession.status != SessionStatus.CANCELLED,
         )
         .order_by(MentoringSession.meeting_retry_at)
         .limit(limit)

@@ -170,6 +170,8 @@ def cancel_session(session: MentoringSession, *, user: User, reason: object, now
     session.cancelled_at = now
     # Revokes every earlier join link; those links then explain the cancellation (410).
     session.link_version += 1
+    # A Zoom or Google meeting still to be made is not needed any more.
+    session.meeting_retry_at = None
     session.updated_at = now
     _commit_change(lambda: notify.cancelled(session, by=user, now=now))
     meetings.meeting_cancelled(session)

@@ -167,6 +167,21 @@ def test_zoom_down_at_booking_keeps_the_booking_on_jitsi_and_the_worker_makes_it
     assert session.meeting_notice is None and session.meeting_retry_at is None
 
 
+def test_a_surprise_from_the_client_still_keeps_the_booking(app, clock, api_as, mentor, mentee, zoom, monkeypatch):
+    meets_on(app, mentor, "zoom")
+    with app.app_context():
+        client = meetings.zoom_client()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the adapter")
+
+    monkeypatch.setattr(client, "create_meeting", broken)
+    session = stored(app, book(api_as, mentee, mentor))
+    assert session.meeting_kind == "jitsi" and session.meeting_attempts == 1
+    assert "something unexpected went wrong" in session.meeting_notice
+    assert session.meeting_retry_at is not None
+
+
 def test_the_join_link_keeps_working_while_the_meeting_moves_from_jitsi_to_zoom(
     app, client, auth, clock, api_as, mentor, mentee, zoom
 ):
@@ -212,6 +227,18 @@ def test_a_failure_that_keeps_failing_stops_before_the_window_opens(app, clock, 
     assert session.meeting_retry_at is None, "a retry after 09:45 would move people out of a room they are in"
     assert session.meeting_notice.endswith("This session uses Jitsi.")
     assert session.meeting_kind == "jitsi"
+
+
+def test_a_cancelled_session_waiting_for_its_meeting_gets_none(app, clock, api_as, mentor, mentee, zoom):
+    meets_on(app, mentor, "zoom")
+    zoom.fail(times=1, status=503, path="/v2/users/ada@example.com/meetings")
+    session_id = book(api_as, mentee, mentor)
+    assert api_as(mentee).post(f"/api/mentoring/session/{session_id}/cancel", json={}).status_code == 200
+    assert stored(app, session_id).meeting_retry_at is None
+    with app.app_context():
+        assert meetings.retry_due(datetime(2026, 11, 23, 9, 1, tzinfo=UTC)) == 0
+    assert zoom.meetings == {}
+    assert len(zoom.sent("POST", "/v2/users/ada@example.com/meetings")) == 1
 
 
 def test_two_processes_never_make_two_meetings_for_one_session(app, clock, api_as, mentor, mentee, zoom):
