@@ -44,12 +44,20 @@ def redirect_to_meeting(meeting_url: str) -> Response:
     )
 
 
+def default_window_minutes() -> tuple[int, int]:
+    """The configured early/late minutes, for session types that leave theirs empty."""
+    config = current_app.config
+    return config["JITSI_ALLOW_EARLY_MINUTES"], config["JITSI_MAX_LATE_MINUTES"]
+
+
 def window_minutes(session: MentoringSession) -> tuple[int, int]:
     """The session type's early/late minutes, or the configured defaults where it leaves them empty."""
-    kind, config = session.session_type, current_app.config
-    early = kind.early_access_minutes if kind.early_access_minutes is not None else config["JITSI_ALLOW_EARLY_MINUTES"]
-    late = kind.late_access_minutes if kind.late_access_minutes is not None else config["JITSI_MAX_LATE_MINUTES"]
-    return early, late
+    kind = session.session_type
+    early, late = default_window_minutes()
+    return (
+        kind.early_access_minutes if kind.early_access_minutes is not None else early,
+        kind.late_access_minutes if kind.late_access_minutes is not None else late,
+    )
 
 
 def access_for(session: MentoringSession, viewer: User | None, now: datetime) -> Access:

@@ -12,7 +12,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from meetapp.domain.access import countdown_text
-from meetapp.domain.timeutil import iso_z, to_local
+from meetapp.domain.timeutil import iso_z, to_local, utcnow
 
 
 def viewer_timezone() -> str:
@@ -63,6 +63,12 @@ def viewer_context() -> dict:
     return {"viewer": None, "viewer_tz": "UTC"}
 
 
+def server_clock() -> dict:
+    """The server's time on every page (`<body data-server-now-ms>`): app.js counts down to opening
+    times by it, so the browser's own clock never matters and fragments need no time of their own."""
+    return {"server_now_ms": int(utcnow().timestamp() * 1000)}
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_time, "local_time")
@@ -72,3 +78,4 @@ def register(app: Flask) -> None:
     app.add_template_global(viewer_timezone, "viewer_timezone")
     app.add_template_global(session_path, "session_path")
     app.context_processor(viewer_context)
+    app.context_processor(server_clock)

@@ -108,11 +108,9 @@ function refreshFragment(fragment) {
 // The server's clock as an element carrying it said, and when this page read it.
 const serverClocks = new WeakMap();
 
-// Milliseconds until the fragment's opening time, by the server's clock, never the browser's:
-// the time left as the server gave it, or the opening time against the server's time on the
-// list around the rows (the dashboard, whose rows are the same for a whole second).
+// Milliseconds until the fragment's opening time, by the server's clock (on the page's <body>),
+// never the browser's: a fragment from memory is then as exact as a fresh one.
 function millisecondsLeft(timer) {
-  if (timer.dataset.countdownMs !== undefined) return Number(timer.dataset.countdownMs);
   const clock = timer.closest("[data-server-now-ms]");
   if (!clock) return NaN;
   let reading = serverClocks.get(clock);

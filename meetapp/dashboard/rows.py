@@ -1,12 +1,13 @@
 """The dashboard's rows: a read-only listing of a person's sessions, and each row's HTML, remembered.
 
-A dashboard lists dozens of sessions and is reloaded often, while a row changes only
-when its session does, or as the clock moves its countdown on by a second. So the
-listing is read as plain rows in one query (no ORM objects to build), and each row's
-HTML is kept, keyed by everything it is made from: the session's columns (its
-`revision` changes with every write), the two names and the session type's window,
-the viewer and their time zone, which list it is in, the URL prefix, and the second.
-A row is rendered at most once a second per process, however often the page is asked for.
+A dashboard lists dozens of sessions, and most rows look the same from one visit to the
+next: a session days away says "Opens in 3 days" for hours. So the listing is read as
+flat rows in two queries (no ORM objects to build), and each row's HTML is kept, keyed
+by everything it is made from: the session's columns (its `revision` changes with every
+write), the two names and the session type's window, the viewer and their time zone,
+which list it is in, the URL prefix, and what the clock makes of it now (state, message,
+countdown, next poll, join link). A row about to open is rendered anew each second; one
+days away, once in hours.
 """
 import threading
 from collections import OrderedDict
@@ -19,6 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import orm
 
 from meetapp import joining
+from meetapp.domain.access import Access, countdown_text, evaluate
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.timeutil import minutes_between
 from meetapp.extensions import db
@@ -95,16 +97,19 @@ _LISTING = (
     .join(_mentor, _mentor.id == MentoringSession.mentor_id)
     .join(_mentee, _mentee.id == MentoringSession.mentee_id)
     .join(SessionType, SessionType.id == MentoringSession.session_type_id)
-    .where(sa.or_(MentoringSession.mentor_id == sa.bindparam("user_id"), MentoringSession.mentee_id == sa.bindparam("user_id")))
 )
+_MINE = _LISTING.where(
+    sa.or_(MentoringSession.mentor_id == sa.bindparam("user_id"), MentoringSession.mentee_id == sa.bindparam("user_id"))
+)
+_BY_ID = _LISTING.where(MentoringSession.id == sa.bindparam("session_id"))
 # Built once: the same two statements serve every dashboard.
-_UPCOMING = _LISTING.where(MentoringSession.ends_at > sa.bindparam("now")).order_by(MentoringSession.starts_at)
+_UPCOMING = _MINE.where(MentoringSession.ends_at > sa.bindparam("now")).order_by(MentoringSession.starts_at)
 _PAST = (
-    _LISTING.where(MentoringSession.ends_at <= sa.bindparam("now"))
+    _MINE.where(MentoringSession.ends_at <= sa.bindparam("now"))
     .order_by(MentoringSession.starts_at.desc())
     .limit(PAST_SESSIONS_SHOWN)
 )
-STATUS, MENTOR_ID = 2, 6
+STATUS, STARTS_AT, ENDS_AT, MENTOR_ID, MENTEE_ID, EARLY, LATE = 2, 3, 4, 6, 8, 11, 12
 
 
 def listing_of(row: tuple) -> Listing:
@@ -122,9 +127,19 @@ def upcoming_and_past(user: User, now: datetime) -> tuple[list[tuple], list[tupl
     Two queries, whatever the number of sessions.
     """
     params = {"user_id": user.id, "now": now}
-    upcoming = [tuple(row) for row in db.session.execute(_UPCOMING, params)]
-    past = [tuple(row) for row in db.session.execute(_PAST, params)]
+    # Plain column rows need no ORM: the session's connection runs them as Core statements.
+    connection = db.session.connection()
+    upcoming = [tuple(row) for row in connection.execute(_UPCOMING, params)]
+    past = [tuple(row) for row in connection.execute(_PAST, params)]
     return upcoming, past
+
+
+def listing_row(session_id: str) -> tuple | None:
+    """One session's listing row by id (one query), or None; no permission check."""
+    if not 0 < len(session_id) <= 32:
+        return None
+    row = db.session.connection().execute(_BY_ID, {"session_id": session_id}).first()
+    return tuple(row) if row is not None else None
 
 
 def awaiting(rows: list[tuple], viewer: User) -> int:
@@ -160,26 +175,73 @@ class RowCache:
 
 
 def rows_seen() -> RowCache:
-    """This app's memory of rows: another app in the process (tests) has other keys and settings."""
+    """This app's memory of rendered rows and fragments: another app in the process (tests) has other settings."""
     return current_app.extensions.setdefault("meetapp.dashboard_rows", RowCache())
 
 
-def render_rows(rows: list[tuple], viewer: User, now: datetime, *, is_upcoming: bool) -> Markup:
-    """The HTML of one list, each row from memory when nothing it shows has changed this second."""
-    second = now.replace(microsecond=0)
-    base = (viewer.id, viewer.timezone, is_upcoming, request.script_root, second)
-    memory = rows_seen()
-    parts = []
-    for row in rows:
-        key = (row, *base)
-        html = memory.get(key)
-        if html is None:
-            listing = listing_of(row)
-            join = joining.status_for(listing, viewer, second)
-            html = Markup(
-                render_template("dashboard/_session_row.html", session=listing, is_upcoming=is_upcoming, join=join)
+@dataclass(frozen=True)
+class Context:
+    """What every row of one request shares: the viewer, the app's default window, the URL prefix."""
+
+    viewer: User
+    early_default: int
+    late_default: int
+    script_root: str
+    memory: RowCache
+
+    @classmethod
+    def now_for(cls, viewer: User) -> "Context":
+        early, late = joining.default_window_minutes()
+        return cls(viewer, early, late, request.script_root, rows_seen())
+
+
+def access_of(row: tuple, context: Context, now: datetime) -> Access:
+    early, late = row[EARLY], row[LATE]
+    return evaluate(
+        status=row[STATUS],
+        starts_at=row[STARTS_AT],
+        ends_at=row[ENDS_AT],
+        early_minutes=early if early is not None else context.early_default,
+        late_minutes=late if late is not None else context.late_default,
+        now=now,
+        timezone=context.viewer.timezone,
+    )
+
+
+def remembered(template: str, row: tuple, context: Context, now: datetime, **extra) -> tuple[Markup, Access]:
+    """`template` rendered for this session row and viewer now, from memory while everything it shows is as it was.
+
+    The key is what the template is made from: the row's columns, the viewer and their zone, the URL
+    prefix, the `extra` context, and what the clock makes of the session now (state, message,
+    countdown, next poll, join link). A session days away reads the same for hours; one about to open
+    changes every second.
+    """
+    viewer = context.viewer
+    access = access_of(row, context, now)
+    listing = join_path = None
+    if access.can_join:
+        listing = listing_of(row)
+        join_path = joining.join_path(listing, viewer, now, short_lived=True)
+    key = (
+        template, row, viewer.id, viewer.timezone, context.script_root, *extra.values(),
+        access.status, access.message, access.final, access.poll_seconds,
+        countdown_text(access.seconds_until_available), join_path,
+    )
+    html = context.memory.get(key)
+    if html is None:
+        html = Markup(
+            render_template(
+                template, session=listing or listing_of(row), access=access, join_path=join_path,
+                join=joining.JoinStatus(access, join_path), **extra,
             )
-            memory.put(key, html)
-        parts.append(html)
+        )
+        context.memory.put(key, html)
+    return html, access
+
+
+def render_rows(rows: list[tuple], viewer: User, now: datetime, *, is_upcoming: bool) -> Markup:
+    """The HTML of one list of dashboard rows."""
+    context = Context.now_for(viewer)
+    parts = [remembered("dashboard/_session_row.html", row, context, now, is_upcoming=is_upcoming)[0] for row in rows]
     # Every part is Markup already: joined as plain text, not escaped again piece by piece.
     return Markup("".join(parts))

@@ -12,13 +12,16 @@ from flask_login import current_user, login_required
 from wtforms import Field, SelectChoice
 
 from meetapp import joining, meetings, scheduling
+from meetapp.dashboard import rows
 from meetapp.domain.scheduling import (
     Conflict,
     Forbidden,
     InvalidRequest,
+    NotFound,
     SchedulingError,
     SessionStatus,
     allowed_actions,
+    check_participant,
 )
 from meetapp.domain.timeutil import NonexistentLocalTime, local_to_utc, to_local, utcnow
 from meetapp.domain.video import PROVIDER_LABELS, meeting_label
@@ -153,17 +156,20 @@ def booked_message(session: MentoringSession) -> str:
 
 
 @bp.get("/<session_id>/status")
-@session_preloaded
 @login_required
 def status(session_id: str):
-    """The join status fragment, polled by HTMX until nothing can change any more."""
-    session = scheduling.session_for(current_user, session_id)
-    now = utcnow()
-    state = joining.status_for(session, current_user, now)
-    fragment = render_template(
-        "sessions/_status.html", session=session, access=state.access, join_path=state.join_path, now=now
-    )
-    response = make_response(fragment, STOP_POLLING if state.access.final and is_htmx() else 200)
+    """The join status fragment, polled by HTMX until nothing can change any more.
+
+    Polled every minute by every open page, so it reads the session as one flat row and
+    sends the same fragment from memory while nothing in it has changed (dashboard.rows).
+    """
+    row = rows.listing_row(session_id)
+    if row is None:
+        raise NotFound("There is no session with this id.")
+    check_participant(current_user.id, row[rows.MENTOR_ID], row[rows.MENTEE_ID])
+    context = rows.Context.now_for(current_user._get_current_object())
+    fragment, access = rows.remembered("sessions/_status.html", row, context, utcnow())
+    response = make_response(fragment, STOP_POLLING if access.final and is_htmx() else 200)
     # The Join link in it is personal and short-lived.
     response.headers["Cache-Control"] = "no-store"
     response.vary.add("HX-Request")
