@@ -140,13 +140,22 @@ def _in(delta: timedelta) -> str:
     return f"in {minutes // (24 * 60)} days"
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _clock_time(instant: datetime, now: datetime, zone: ZoneInfo, bare: bool = False) -> str:
-    """'at 14:45' today, 'on Tue 24 Nov at 14:45' on another day, in the viewer's zone."""
-    local, today = instant.astimezone(zone), now.astimezone(zone)
-    text = local.strftime("%H:%M") if local.date() == today.date() else local.strftime("%a %d %b at %H:%M")
-    if bare:
-        return text
-    return f"at {text}" if local.date() == today.date() else f"on {text}"
+    """'at 14:45' today, 'on Tue 24 Nov at 14:45' on another day, in the viewer's zone.
+
+    Spelled out rather than strftime'd: the same English whatever the process locale, and a
+    dashboard asks for fifty of these.
+    """
+    local = instant.astimezone(zone)
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    if local.date() == now.astimezone(zone).date():
+        return clock if bare else f"at {clock}"
+    text = f"{_DAYS[local.weekday()]} {local.day:02d} {_MONTHS[local.month - 1]} at {clock}"
+    return text if bare else f"on {text}"
 
 
 class JoinRefusal(StrEnum):
