@@ -195,6 +195,7 @@ def _store(session: MentoringSession, meeting: Meeting) -> None:
     session.meeting_url = meeting.url
     session.meeting_external_id = meeting.external_id
     session.meeting_password = None
+    session.meeting_code = None
     session.meeting_notice = meeting.notice[:NOTICE_LENGTH] if meeting.notice else None
 
 
@@ -231,6 +232,7 @@ def make_provider_meeting(session_id: str, now: datetime) -> bool:
         session.meeting_url = made.join_url
         session.meeting_external_id = made.external_id
         session.meeting_password = made.password
+        session.meeting_code = made.meeting_code
         session.meeting_room = None
         session.meeting_notice = made.notice[:NOTICE_LENGTH] if made.notice else None
         session.meeting_retry_at = None

@@ -157,8 +157,9 @@ class MentoringSession(db.Model):
     meeting_room: so.Mapped[Optional[str]] = so.mapped_column(sa.String(100))
     meeting_url: so.Mapped[Optional[str]] = so.mapped_column(sa.String(2048))
     meeting_external_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
-    # Zoom's meeting passcode (its join_url usually carries it too).
+    # Zoom's meeting passcode (its join_url usually carries it too), Google Meet's meeting code.
     meeting_password: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    meeting_code: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
     # Set while the provider's meeting is still to be made (the session meets on Jitsi until
     # then): when the worker tries next, and how often it has tried.
     meeting_retry_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime, index=True)

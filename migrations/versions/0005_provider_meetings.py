@@ -29,6 +29,7 @@ def upgrade():
 
     with op.batch_alter_table('mentoring_sessions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('meeting_password', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('meeting_code', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('meeting_retry_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('meeting_attempts', sa.Integer(), server_default='0', nullable=False))
         batch_op.create_index(batch_op.f('ix_mentoring_sessions_meeting_retry_at'), ['meeting_retry_at'], unique=False)
@@ -43,6 +44,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_mentoring_sessions_meeting_retry_at'))
         batch_op.drop_column('meeting_attempts')
         batch_op.drop_column('meeting_retry_at')
+        batch_op.drop_column('meeting_code')
         batch_op.drop_column('meeting_password')
 
     with op.batch_alter_table('mentor_profiles', schema=None) as batch_op:

@@ -313,6 +313,7 @@ def test_booking_makes_a_meet_space_that_both_people_join(app, client, auth, clo
     assert session.meeting_kind == "google"
     space = google.spaces[session.meeting_external_id]
     assert session.meeting_url == space["meetingUri"]
+    assert session.meeting_code == space["meetingCode"]
     [created] = google.sent("POST", "/v2/spaces")
     assert created.json == {"config": {"accessType": "TRUSTED"}}
 
