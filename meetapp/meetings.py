@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm.exc import StaleDataError
 
+from meetapp.domain.notifications import retry_delay
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.video import (
     GOOGLE,
@@ -275,10 +276,6 @@ def topic_of(session: MentoringSession) -> str:
     return f"{session.session_type.name} session: {session.mentor.name} and {session.mentee.name}"
 
 
-def retry_delay(attempts: int) -> timedelta:
-    return timedelta(seconds=min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)))
-
-
 def _record_failure(session_id: str, error: ProviderError, now: datetime) -> None:
     try:
         _note_failure(session_id, error, now)
@@ -291,7 +288,8 @@ def _note_failure(session_id: str, error: ProviderError, now: datetime) -> None:
     session = db.session.get(MentoringSession, session_id, populate_existing=True)
     label = PROVIDER_LABELS[session.video_provider]
     session.meeting_attempts += 1
-    wait = retry_delay(session.meeting_attempts)
+    # The mail queue's backoff, jitter and all: sessions that failed in one outage do not all return at once.
+    wait = retry_delay(session.meeting_attempts, base_seconds=RETRY_BASE_SECONDS, cap_seconds=RETRY_MAX_SECONDS)
     if error.retry_after:
         wait = max(wait, timedelta(seconds=math.ceil(error.retry_after)))
     opens_at = session.starts_at - timedelta(minutes=current_app.config["JITSI_ALLOW_EARLY_MINUTES"])
