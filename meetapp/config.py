@@ -214,7 +214,7 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         **_zoom(environ),
         **_google(environ),
         # How long a provider's API may take per request before the session falls back to Jitsi for now.
-        "VIDEO_API_TIMEOUT_SECONDS": _int(environ, "VIDEO_API_TIMEOUT_SECONDS", 10, unit="seconds", minimum=1),
+        "VIDEO_API_TIMEOUT_SECONDS": _int(environ, "VIDEO_API_TIMEOUT_SECONDS", 5, unit="seconds", minimum=1),
     }
     if database_url.startswith("sqlite"):
         # Waiting writers queue on the database lock instead of failing at once.

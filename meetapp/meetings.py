@@ -74,7 +74,7 @@ def zoom_client() -> ZoomClient | None:
         client_secret=config["ZOOM_CLIENT_SECRET"],
         api_base_url=config["ZOOM_API_BASE_URL"],
         oauth_url=config["ZOOM_OAUTH_URL"],
-        timeout=float(config["VIDEO_API_TIMEOUT_SECONDS"]),
+        **_limits(),
     )))
 
 
@@ -91,8 +91,15 @@ def google_client() -> GoogleMeetClient | None:
         token_url=config["GOOGLE_TOKEN_URL"],
         api_base_url=config["GOOGLE_MEET_API_BASE_URL"],
         access_type=config["GOOGLE_MEET_ACCESS_TYPE"],
-        timeout=float(config["VIDEO_API_TIMEOUT_SECONDS"]),
+        **_limits(),
     )))
+
+
+def _limits() -> dict:
+    """Time limits that keep a booking request well inside gunicorn's 30 s even when a provider hangs:
+    one retry, and each request bounded by VIDEO_API_TIMEOUT_SECONDS (connecting by at most 5 s)."""
+    timeout = float(current_app.config["VIDEO_API_TIMEOUT_SECONDS"])
+    return {"timeout": timeout, "connect_timeout": min(5.0, timeout), "retries": 1}
 
 
 def _client(name: str, build):

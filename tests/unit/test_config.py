@@ -119,7 +119,7 @@ def test_without_provider_settings_zoom_and_google_are_not_connected():
     assert config["GOOGLE_TOKEN_URL"] == "https://oauth2.googleapis.com/token"
     assert config["GOOGLE_MEET_API_BASE_URL"] == "https://meet.googleapis.com/v2"
     assert config["GOOGLE_MEET_ACCESS_TYPE"] == "TRUSTED"
-    assert config["VIDEO_API_TIMEOUT_SECONDS"] == 10
+    assert config["VIDEO_API_TIMEOUT_SECONDS"] == 5
 
 
 def test_zoom_credentials_are_read_trimmed():
