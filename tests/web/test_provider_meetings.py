@@ -3,6 +3,7 @@
 The fakes (tests/providers/fakes.py) speak the published request and response shapes;
 the app reaches them through its base-URL settings, exactly as it would reach zoom.us.
 """
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -181,6 +182,16 @@ def test_a_surprise_from_the_client_still_keeps_the_booking(app, clock, api_as, 
     assert session.meeting_kind == "jitsi" and session.meeting_attempts == 1
     assert "something unexpected went wrong" in session.meeting_notice
     assert session.meeting_retry_at is not None
+
+
+def test_a_hanging_zoom_does_not_hold_the_booking(app, clock, api_as, mentor, mentee, zoom):
+    meets_on(app, mentor, "zoom")
+    zoom.slow_down(3, path="/v2/users/ada@example.com/meetings")  # the app gives each request 2 s
+    started = time.perf_counter()
+    session = stored(app, book(api_as, mentee, mentor))
+    assert time.perf_counter() - started < 5, "one try, bounded by the timeout, and no resend of a create"
+    assert session.meeting_kind == "jitsi" and session.meeting_attempts == 1
+    assert len(zoom.sent("POST", "/v2/users/ada@example.com/meetings")) == 1
 
 
 def test_the_join_link_keeps_working_while_the_meeting_moves_from_jitsi_to_zoom(
