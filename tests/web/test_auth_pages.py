@@ -8,7 +8,7 @@ from meetapp.accounts import create_user
 from meetapp.config import from_environ
 from meetapp.extensions import db
 from meetapp.models import User
-from tests.conftest import PASSWORD, running_app
+from tests.conftest import PASSWORD, counted_queries, running_app
 
 MENTEE_EMAIL = "max.mentee@example.com"
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -302,3 +302,20 @@ def test_login_cookies_are_httponly_lax_and_secure_outside_development(tmp_path,
         assert "HttpOnly" in header
         assert "SameSite=Lax" in header
         assert ("Secure" in header) is secure
+
+
+@pytest.mark.parametrize("user_id", ["abc", "", "-1", "²", "2147483648", "99999999999999999999999", "12345"])
+def test_a_session_naming_no_real_user_is_simply_logged_out(client, mentee, user_id):
+    # Only our signed cookie can name a user, but whatever it names must never cost a 500 (no integer
+    # overflow on PostgreSQL) and never a login.
+    with client.session_transaction() as session:
+        session["_user_id"] = user_id
+    assert client.get("/").status_code == 302
+
+
+def test_the_login_loads_the_viewer_with_one_small_select(app, client, auth, mentee):
+    auth.login("max.mentee@example.com")
+    with counted_queries(app) as statements:
+        assert client.get("/settings/").status_code == 200
+    users = [statement for statement in statements if re.search(r"\bFROM users\b", statement)]
+    assert len(users) == 1 and "JOIN" not in users[0], statements

@@ -141,3 +141,41 @@ def test_redis_storage_shares_the_count_between_app_instances(database_url):
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+
+
+# Routes without limits skip Flask-Limiter ---------------------------------------------------
+
+
+def test_only_routes_with_limits_are_checked_by_the_limiter(app, client, auth, mentee):
+    """Pages and polls have no limits, so Flask-Limiter is told to skip them before it works that out."""
+    from meetapp import _without_rate_limits
+
+    auth.login(EMAIL)
+    seen = {}
+    for path in ["/", "/settings/", "/auth/login", "/join/not-a-token", "/api/mentoring/session/x/join"]:
+        with app.test_request_context(path):
+            seen[path] = _without_rate_limits()
+    assert seen == {
+        "/": True,
+        "/settings/": True,
+        "/auth/login": False,
+        "/join/not-a-token": False,
+        "/api/mentoring/session/x/join": False,
+    }
+
+
+def test_the_join_limit_still_counts_refusals(app, client, auth, mentee):
+    app.config["JOIN_DENIED_RATE_LIMIT"] = "2 per minute"
+    auth.login(EMAIL)
+    assert [client.get("/join/tampered").status_code for _ in range(3)] == [404, 404, 429]
+    # Unlimited pages are not held back by it.
+    assert client.get("/").status_code == 200
+
+
+def test_an_app_wide_default_limit_reaches_every_page(database_url):
+    """Skipping is decided from the limiter's own records: a configured default limit still applies."""
+    from tests.conftest import running_app
+
+    with running_app(database_url, RATELIMIT_DEFAULT="2 per minute") as limited:
+        client = limited.test_client()
+        assert [client.get("/auth/register").status_code for _ in range(3)] == [200, 200, 429]
