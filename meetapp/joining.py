@@ -6,16 +6,18 @@ the caller may join does it make the meeting address (which nothing else ever se
 """
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import Response, current_app, url_for
 
 from meetapp.domain.access import Access, JoinRefusal, evaluate, refuse_join
 from meetapp.domain.join_tokens import InvalidJoinToken, JoinClaim, JoinTokens
+from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.video import Participant, join_url
 from meetapp.extensions import db
 from meetapp.meetings import host_start_url, jitsi_settings, meeting_of
-from meetapp.models import AttendanceEvent, MentoringSession, User
+from meetapp.models import AttendanceEvent, MentoringSession, SessionType, User
 from meetapp.urls import public_url
 
 
@@ -28,12 +30,70 @@ class JoinStatus:
     join_path: str | None
 
 
+class JoinTarget(NamedTuple):
+    """What a join attempt is decided on, read as one flat row: the session's state, its window,
+    its two people and its meeting. Named like MentoringSession's columns, so the meeting
+    helpers read either."""
+
+    id: str
+    status: SessionStatus
+    starts_at: datetime
+    ends_at: datetime
+    link_version: int
+    mentor_id: int
+    mentee_id: int
+    early_access_minutes: int | None
+    late_access_minutes: int | None
+    video_provider: str
+    meeting_kind: str
+    meeting_room: str | None
+    meeting_url: str | None
+    meeting_external_id: str | None
+    meeting_notice: str | None
+
+
+# Built once: every join reads one row with it, without building ORM objects it would not use.
+_JOIN_TARGET = (
+    sa.select(
+        MentoringSession.id,
+        MentoringSession.status,
+        MentoringSession.starts_at,
+        MentoringSession.ends_at,
+        MentoringSession.link_version,
+        MentoringSession.mentor_id,
+        MentoringSession.mentee_id,
+        SessionType.early_access_minutes,
+        SessionType.late_access_minutes,
+        MentoringSession.video_provider,
+        MentoringSession.meeting_kind,
+        MentoringSession.meeting_room,
+        MentoringSession.meeting_url,
+        MentoringSession.meeting_external_id,
+        MentoringSession.meeting_notice,
+    )
+    .join(SessionType, SessionType.id == MentoringSession.session_type_id)
+    .where(MentoringSession.id == sa.bindparam("session_id"))
+)
+
+
+def join_target(session_id: str) -> JoinTarget | None:
+    """The session a join names, as one flat row (one query), or None."""
+    if not 0 < len(session_id) <= 32:
+        return None
+    row = db.session.connection().execute(_JOIN_TARGET, {"session_id": session_id}).first()
+    return JoinTarget(*row) if row is not None else None
+
+
 @dataclass(frozen=True)
 class JoinAttempt:
-    session: MentoringSession | None
+    target: JoinTarget | None
     refusal: JoinRefusal | None
     access: Access | None = None
     meeting_url: str | None = None
+
+    def session(self) -> MentoringSession | None:
+        """The whole session, for a page that explains a refusal (one more query)."""
+        return db.session.get(MentoringSession, self.target.id) if self.target is not None else None
 
 
 def redirect_to_meeting(meeting_url: str) -> Response:
@@ -50,17 +110,17 @@ def default_window_minutes() -> tuple[int, int]:
     return config["JITSI_ALLOW_EARLY_MINUTES"], config["JITSI_MAX_LATE_MINUTES"]
 
 
-def window_minutes(session: MentoringSession) -> tuple[int, int]:
+def window_minutes(session: MentoringSession | JoinTarget) -> tuple[int, int]:
     """The session type's early/late minutes, or the configured defaults where it leaves them empty."""
-    kind = session.session_type
+    if isinstance(session, JoinTarget):
+        own_early, own_late = session.early_access_minutes, session.late_access_minutes
+    else:
+        own_early, own_late = session.session_type.early_access_minutes, session.session_type.late_access_minutes
     early, late = default_window_minutes()
-    return (
-        kind.early_access_minutes if kind.early_access_minutes is not None else early,
-        kind.late_access_minutes if kind.late_access_minutes is not None else late,
-    )
+    return (own_early if own_early is not None else early, own_late if own_late is not None else late)
 
 
-def access_for(session: MentoringSession, viewer: User | None, now: datetime) -> Access:
+def access_for(session: MentoringSession | JoinTarget, viewer: User | None, now: datetime) -> Access:
     early, late = window_minutes(session)
     return evaluate(
         status=session.status,
@@ -98,38 +158,39 @@ def join_link(session: MentoringSession, user: User, now: datetime) -> str:
     return public_url("join.enter", token=_join_token(session, user, now, short_lived=False))
 
 
-def session_of_token(token: str, now: datetime) -> tuple[JoinClaim | None, MentoringSession | None]:
+def target_of_token(token: str, now: datetime) -> tuple[JoinClaim | None, JoinTarget | None]:
+    """The claim a join link makes, and the session it names; (None, None) for a link that is not ours."""
     try:
         claim = join_tokens().read(token, now)
     except InvalidJoinToken:
         return None, None
-    return claim, db.session.get(MentoringSession, claim.session_id)
+    return claim, join_target(claim.session_id)
 
 
 def attempt_by_claim(
-    claim: JoinClaim | None, session: MentoringSession | None, user: User, now: datetime, address: str | None
+    claim: JoinClaim | None, target: JoinTarget | None, user: User, now: datetime, address: str | None
 ) -> JoinAttempt:
-    """`user` follows a join link whose claim and session `session_of_token` read."""
-    if session is None:
+    """`user` follows a join link whose claim and session `target_of_token` read."""
+    if target is None:
         return JoinAttempt(None, JoinRefusal.NOT_FOUND)
-    return _attempt(session, user, now, address, claim)
+    return _attempt(target, user, now, address, claim)
 
 
 def attempt_by_id(session_id: str, user: User, now: datetime, address: str | None) -> JoinAttempt:
-    session = db.session.get(MentoringSession, session_id) if 0 < len(session_id) <= 32 else None
-    if session is None:
+    target = join_target(session_id)
+    if target is None:
         return JoinAttempt(None, JoinRefusal.NOT_FOUND)
-    return _attempt(session, user, now, address, None)
+    return _attempt(target, user, now, address, None)
 
 
-def record_anonymous_attempt(session: MentoringSession | None, now: datetime, address: str | None) -> None:
+def record_anonymous_attempt(target: JoinTarget | None, now: datetime, address: str | None) -> None:
     """Someone not logged in followed a link: log it against the session the link names, if any."""
-    if session is not None:
-        _record(session, None, "denied", "unauthenticated", address, now)
+    if target is not None:
+        _record(target.id, None, "denied", "unauthenticated", address, now)
         db.session.commit()
 
 
-def _attempt(session: MentoringSession, user: User, now: datetime, address: str | None, claim: JoinClaim | None) -> JoinAttempt:
+def _attempt(session: JoinTarget, user: User, now: datetime, address: str | None, claim: JoinClaim | None) -> JoinAttempt:
     access = access_for(session, user, now)
     refusal = refuse_join(
         caller_id=user.id,
@@ -152,10 +213,10 @@ def _attempt(session: MentoringSession, user: User, now: datetime, address: str 
             now=now,
             settings=jitsi_settings(),
         )
-        _record(session, user.id, "joined", "in_window", address, now)
+        _record(session.id, user.id, "joined", "in_window", address, now)
     else:
         reason = "revoked_link" if refusal is JoinRefusal.NOT_FOUND else refusal.value
-        _record(session, user.id, "denied", reason, address, now)
+        _record(session.id, user.id, "denied", reason, address, now)
     db.session.commit()
     return JoinAttempt(session, refusal, access, meeting_address)
 
@@ -165,10 +226,10 @@ def _attempt(session: MentoringSession, user: User, now: datetime, address: str 
 _RECORD_ATTEMPT = sa.insert(AttendanceEvent.__table__)
 
 
-def _record(session: MentoringSession, user_id: int | None, outcome: str, reason: str, address: str | None, now: datetime) -> None:
+def _record(session_id: str, user_id: int | None, outcome: str, reason: str, address: str | None, now: datetime) -> None:
     db.session.execute(
         _RECORD_ATTEMPT,
-        {"session_id": session.id, "user_id": user_id, "at": now, "outcome": outcome, "reason": reason, "address": address},
+        {"session_id": session_id, "user_id": user_id, "at": now, "outcome": outcome, "reason": reason, "address": address},
     )
 
 

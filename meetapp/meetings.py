@@ -12,6 +12,7 @@ import logging
 import math
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask import current_app
@@ -392,7 +393,7 @@ def meeting_cancelled(session: MentoringSession) -> None:
         _discard(session.meeting_kind, session.meeting_external_id, session.mentor.mentor_profile)
 
 
-def host_start_url(session: MentoringSession) -> str | None:
+def host_start_url(session: "MeetingColumns") -> str | None:
     """A Zoom host's start URL, fetched fresh (it expires); None to send them to the join URL instead."""
     client = zoom_client()
     if session.meeting_kind != KIND_ZOOM or client is None:
@@ -404,7 +405,19 @@ def host_start_url(session: MentoringSession) -> str | None:
         return None
 
 
-def meeting_of(session: MentoringSession) -> Meeting:
+class MeetingColumns(Protocol):
+    """A session's meeting as its columns name it: a MentoringSession, or the join's flat row."""
+
+    id: str
+    video_provider: str
+    meeting_kind: str
+    meeting_room: str | None
+    meeting_url: str | None
+    meeting_external_id: str | None
+    meeting_notice: str | None
+
+
+def meeting_of(session: MeetingColumns) -> Meeting:
     return Meeting(
         provider=session.video_provider,
         kind=session.meeting_kind,
