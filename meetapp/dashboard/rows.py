@@ -3,11 +3,13 @@
 A dashboard lists dozens of sessions, and most rows look the same from one visit to the
 next: a session days away says "Opens in 3 days" for hours. So the listing is read as
 flat rows in two queries (no ORM objects to build), and each row's HTML is kept, keyed
-by everything it is made from: the session's columns (its `revision` changes with every
-write), the two names and the session type's window, the viewer and their time zone,
-which list it is in, the URL prefix, and what the clock makes of it now (state, message,
-countdown, next poll, join link). A row about to open is rendered anew each second; one
-days away, once in hours.
+by everything it is made from but the clock: the session's columns (its `revision` changes
+with every write), the two names and the session type's window, the viewer and their time
+zone, which list it is in and the URL prefix. The clock's part is a deadline instead: a
+rendering is good until `Access.shown_until`, when the clock next changes what it shows
+(state, message, countdown, next poll; a Join link is signed to the second). A row about to
+open is rendered anew each second; one days away, once in hours, and reusing it costs no
+access-window evaluation at all.
 """
 import threading
 from collections import OrderedDict
@@ -20,7 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import orm
 
 from meetapp import joining
-from meetapp.domain.access import Access, countdown_text, evaluate
+from meetapp.domain.access import Access, evaluate
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.timeutil import minutes_between
 from meetapp.extensions import db
@@ -147,24 +149,33 @@ def awaiting(rows: list[tuple], viewer: User) -> int:
     return sum(1 for row in rows if row[STATUS] is SessionStatus.PENDING and row[MENTOR_ID] == viewer.id)
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A row or fragment as rendered at `rendered_at`, good until `access.shown_until`."""
+
+    html: Markup
+    access: Access
+    rendered_at: datetime
+
+
 class RowCache:
     """A bounded, thread-safe memory of rendered rows (least recently used goes first)."""
 
     def __init__(self, size: int = ROWS_REMEMBERED):
-        self._rows: OrderedDict[tuple, Markup] = OrderedDict()
+        self._rows: OrderedDict[tuple, Rendered] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> Markup | None:
+    def get(self, key: tuple) -> Rendered | None:
         with self._lock:
-            html = self._rows.get(key)
-            if html is not None:
+            rendered = self._rows.get(key)
+            if rendered is not None:
                 self._rows.move_to_end(key)
-            return html
+            return rendered
 
-    def put(self, key: tuple, html: Markup) -> None:
+    def put(self, key: tuple, rendered: Rendered) -> None:
         with self._lock:
-            self._rows[key] = html
+            self._rows[key] = rendered
             self._rows.move_to_end(key)
             while len(self._rows) > self._size:
                 self._rows.popitem(last=False)
@@ -211,31 +222,28 @@ def access_of(row: tuple, context: Context, now: datetime) -> Access:
 def remembered(template: str, row: tuple, context: Context, now: datetime, **extra) -> tuple[Markup, Access]:
     """`template` rendered for this session row and viewer now, from memory while everything it shows is as it was.
 
-    The key is what the template is made from: the row's columns, the viewer and their zone, the URL
-    prefix, the `extra` context, and what the clock makes of the session now (state, message,
-    countdown, next poll, join link). A session days away reads the same for hours; one about to open
-    changes every second.
+    The key is what the template is made from besides the clock: the row's columns, the viewer and
+    their zone, the URL prefix and the `extra` context. A rendering is kept with the moment it was
+    made and `Access.shown_until`, the moment the clock will change what it shows (a countdown's next
+    second, "in 3 days" becoming "in 2 days", the viewer's midnight); between the two it is sent
+    again without working anything out. The Access returned is the one it was rendered with: its
+    state and finality hold just as long.
     """
     viewer = context.viewer
+    key = (template, row, viewer.id, viewer.timezone, context.script_root, *extra.values())
+    kept = context.memory.get(key)
+    if kept is not None and kept.rendered_at <= now < kept.access.shown_until:
+        return kept.html, kept.access
     access = access_of(row, context, now)
-    listing = join_path = None
-    if access.can_join:
-        listing = listing_of(row)
-        join_path = joining.join_path(listing, viewer, now, short_lived=True)
-    key = (
-        template, row, viewer.id, viewer.timezone, context.script_root, *extra.values(),
-        access.status, access.message, access.final, access.poll_seconds,
-        countdown_text(access.seconds_until_available), join_path,
-    )
-    html = context.memory.get(key)
-    if html is None:
-        html = Markup(
-            render_template(
-                template, session=listing or listing_of(row), access=access, join_path=join_path,
-                join=joining.JoinStatus(access, join_path), **extra,
-            )
+    listing = listing_of(row)
+    join_path = joining.join_path(listing, viewer, now, short_lived=True) if access.can_join else None
+    html = Markup(
+        render_template(
+            template, session=listing, access=access, join_path=join_path,
+            join=joining.JoinStatus(access, join_path), **extra,
         )
-        context.memory.put(key, html)
+    )
+    context.memory.put(key, Rendered(html, access, now))
     return html, access
 
 

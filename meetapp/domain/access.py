@@ -5,7 +5,7 @@ fragment and the waiting page need, for one `now`.
 """
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -44,6 +44,9 @@ class Access:
     next_change: datetime | None
     # Nothing will change any more: cancelled, or the window has closed.
     final: bool
+    # Until when everything a person is shown of this (status, message, countdown, next poll) stays
+    # exactly as it is now: a rendering of it may be sent again until then.
+    shown_until: datetime
 
     @property
     def can_join(self) -> bool:
@@ -109,24 +112,68 @@ def evaluate(
         return _clock_time(instant, now, zone)
 
     if status is SessionStatus.CANCELLED:
-        return Access(AccessStatus.CANCELLED, "This session was cancelled.", window, until_open, until_close, None, True)
+        return Access(
+            AccessStatus.CANCELLED, "This session was cancelled.", window, until_open, until_close, None, True, FOREVER
+        )
     if status is SessionStatus.PENDING:
         message = "This session was never confirmed." if closed else "Waiting for the mentor to confirm this session."
-        return Access(AccessStatus.PENDING, message, window, until_open, until_close, None, closed)
+        shown_until = FOREVER if closed else window.closes_at
+        return Access(AccessStatus.PENDING, message, window, until_open, until_close, None, closed, shown_until)
+    # Texts that name a day ("at 14:45" today, "on Tue 24 Nov at 14:45") change at the viewer's midnight.
+    midnight = _next_midnight(now, zone)
     if now < window.opens_at:
         message = f"Joining opens {at(window.opens_at)} ({_in(window.opens_at - now)})."
-        return Access(AccessStatus.TOO_EARLY, message, window, until_open, until_close, window.opens_at, False)
-    if closed:
+        shown_until = min(_countdown_holds_until(window.opens_at, now, until_open), midnight)
         return Access(
-            AccessStatus.EXPIRED, f"This session has ended; joining closed {at(window.closes_at)}.", window, 0, 0, None, True
+            AccessStatus.TOO_EARLY, message, window, until_open, until_close, window.opens_at, False, shown_until
         )
+    if closed:
+        message = f"This session has ended; joining closed {at(window.closes_at)}."
+        return Access(AccessStatus.EXPIRED, message, window, 0, 0, None, True, midnight)
     if now < starts_at:
         message = f"You can join now. Your session starts {_in(starts_at - now)}."
+        # "in N minutes" counts whole minutes up to the start.
+        text_until = starts_at - timedelta(minutes=math.ceil((starts_at - now).total_seconds() / 60) - 1)
     elif now < ends_at:
         message = "You can join now. Your session is under way."
+        text_until = ends_at
     else:
         message = f"You can still join until {_clock_time(window.closes_at, now, zone, bare=True)}."
-    return Access(AccessStatus.AVAILABLE, message, window, 0, until_close, window.closes_at, False)
+        text_until = midnight
+    # The next poll comes sooner in the window's last minute; the Join link is signed to the second.
+    poll_until = (
+        window.closes_at - timedelta(seconds=until_close - 1) if until_close <= 60 else window.closes_at - timedelta(seconds=60)
+    )
+    next_second = datetime.fromtimestamp(math.floor(now.timestamp()) + 1, UTC)
+    shown_until = min(text_until, poll_until, next_second)
+    return Access(AccessStatus.AVAILABLE, message, window, 0, until_close, window.closes_at, False, shown_until)
+
+
+FOREVER = datetime.max.replace(tzinfo=UTC)
+
+
+def _next_midnight(now: datetime, zone: ZoneInfo) -> datetime:
+    """When the viewer's calendar day after `now` begins."""
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def _countdown_holds_until(opens_at: datetime, now: datetime, until_open: int) -> datetime:
+    """Until when the countdown to `opens_at`, its "(in …)" and the next poll read as they do at `now`.
+
+    `until_open` (whole seconds, rounded up) keeps its value until `opens_at - (until_open - 1) s`.
+    From two days out only whole days are shown (countdown and "in N days" both), so the text
+    holds until one of the two day counts drops.
+    """
+    if until_open < 2 * 86400:
+        return opens_at - timedelta(seconds=until_open - 1)
+    days = until_open // 86400
+    minutes = math.ceil((opens_at - now).total_seconds() / 60)
+    in_days = minutes // (24 * 60)
+    return min(
+        opens_at - timedelta(seconds=days * 86400 - 1),
+        opens_at - timedelta(minutes=in_days * 24 * 60 - 1),
+    )
 
 
 def _in(delta: timedelta) -> str:

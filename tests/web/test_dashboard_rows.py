@@ -1,4 +1,5 @@
-"""The dashboard remembers each row's HTML for a second, and never shows a row older than what it is made of."""
+"""The dashboard remembers each row's HTML while the clock leaves it as it is, and never shows a row older than
+what it is made of."""
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -34,13 +35,21 @@ def dashboard(client) -> str:
     return response.get_data(as_text=True)
 
 
+def confirm(app, session_id: str, mentor_id: int) -> None:
+    with app.app_context():
+        scheduling.confirm_session(scheduling.find_session(session_id), user=db.session.get(User, mentor_id), now=NOW)
+
+
 def test_a_row_is_rendered_again_only_when_what_it_shows_changes(app, client, auth, clock, mentor, mentee):
     near = book(app, mentee, mentor)  # tomorrow: the countdown shows hours, minutes and seconds
     far = book(app, mentee, mentor, starts_at=TOMORROW_15_UTC + timedelta(days=4))  # "Opens in 4 days"
+    pending = book(app, mentee, mentor, starts_at=TOMORROW_15_UTC + timedelta(hours=3))  # no countdown
+    confirm(app, near, mentor)
+    confirm(app, far, mentor)
     auth.login(MENTEE_EMAIL)
     with rows_rendered(app) as first:
         page = dashboard(client)
-    assert sorted(first) == sorted([near, far])
+    assert sorted(first) == sorted([near, far, pending])
     with rows_rendered(app) as again:
         assert dashboard(client) == page
     assert again == []
@@ -53,7 +62,36 @@ def test_a_row_is_rendered_again_only_when_what_it_shows_changes(app, client, au
     clock.shift(3600)
     with rows_rendered(app) as an_hour_later:
         dashboard(client)
-    assert an_hour_later == [near], "four days away still reads the same an hour later"
+    assert an_hour_later == [near], "four days away, and waiting for confirmation, read the same an hour later"
+
+
+def test_a_row_reused_until_its_opening_turns_into_join_at_that_moment(app, client, auth, clock, mentor, mentee):
+    session_id = book(app, mentee, mentor)
+    confirm(app, session_id, mentor)
+    auth.login(MENTEE_EMAIL)
+    opens = TOMORROW_15_UTC - timedelta(minutes=15)
+    clock.move_to(opens - timedelta(seconds=1))
+    assert "Opens in <span class=\"join-countdown\" data-countdown-text>00:01</span>" in dashboard(client)
+    clock.move_to(opens - timedelta(microseconds=1))
+    with rows_rendered(app) as just_before:
+        assert "data-join-link" not in dashboard(client)
+    assert just_before == []
+    clock.move_to(opens)
+    with rows_rendered(app) as at_opening:
+        assert "data-join-link" in dashboard(client)
+    assert at_opening == [session_id]
+
+
+def test_time_going_back_is_not_served_a_later_rendering(app, client, auth, clock, mentor, mentee):
+    session_id = book(app, mentee, mentor)
+    confirm(app, session_id, mentor)
+    auth.login(MENTEE_EMAIL)
+    opens = TOMORROW_15_UTC - timedelta(minutes=15)
+    clock.move_to(opens)
+    assert "data-join-link" in dashboard(client)
+    clock.move_to(opens - timedelta(minutes=1))
+    auth.login(MENTEE_EMAIL)  # the login cookie from the later moment is not valid yet
+    assert "data-join-link" not in dashboard(client)
 
 
 def test_a_change_to_the_session_shows_at_once(app, client, auth, clock, mentor, mentee):
