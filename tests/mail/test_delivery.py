@@ -188,3 +188,21 @@ def test_retrying_what_is_not_a_failed_mail_changes_nothing(app, two_confirmatio
 def test_listing_an_empty_queue_says_so(app):
     result = app.test_cli_runner().invoke(args=["outbox", "list", "--status", "all"])
     assert result.exit_code == 0 and result.output.strip() == "No mails."
+
+
+def test_on_postgresql_only_outcomes_skip_the_wait_for_the_disk(app, two_confirmations, worker, smtp_sink):
+    """Outcomes commit without waiting for the WAL flush (a lost one means a resend); claims wait for it."""
+    from tests.conftest import counted_queries
+
+    with counted_queries(app) as statements:
+        assert worker().sent == 2
+    relaxed = [number for number, statement in enumerate(statements) if "synchronous_commit" in statement]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        assert relaxed == []
+        return
+    # Each relaxed commit is one outcome: the two sent, and the stale booking request skipped.
+    after = [statements[number + 1] for number in relaxed]
+    assert len(after) == 3 and all(statement.startswith("UPDATE outbox") for statement in after), statements
+    assert sum("sent_at" in statement for statement in after) == 2
+    claim = next(number for number, statement in enumerate(statements) if "SKIP LOCKED" in statement)
+    assert claim - 1 not in relaxed
