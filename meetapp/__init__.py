@@ -75,7 +75,7 @@ def register_extensions(app: Flask) -> None:
 
     # Every logged-in request starts here. A prebuilt statement costs a third less than
     # `Session.get`, which builds its SELECT anew each time; a viewer the request has
-    # already loaded (the join link's session brings both people) costs no query at all.
+    # already loaded costs no query at all.
     user_by_id = sa.select(User).where(User.id == sa.bindparam("id"))
 
     @login_manager.user_loader
@@ -182,4 +182,3 @@ def register_commands(app: Flask) -> None:
     from meetapp.cli import register
 
     register(app)
-

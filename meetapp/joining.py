@@ -190,35 +190,35 @@ def record_anonymous_attempt(target: JoinTarget | None, now: datetime, address: 
         db.session.commit()
 
 
-def _attempt(session: JoinTarget, user: User, now: datetime, address: str | None, claim: JoinClaim | None) -> JoinAttempt:
-    access = access_for(session, user, now)
+def _attempt(target: JoinTarget, user: User, now: datetime, address: str | None, claim: JoinClaim | None) -> JoinAttempt:
+    access = access_for(target, user, now)
     refusal = refuse_join(
         caller_id=user.id,
         token_user_id=claim.user_id if claim else None,
         token_version=claim.link_version if claim else None,
-        mentor_id=session.mentor_id,
-        mentee_id=session.mentee_id,
-        link_version=session.link_version,
+        mentor_id=target.mentor_id,
+        mentee_id=target.mentee_id,
+        link_version=target.link_version,
         access=access,
     )
     meeting_address = None
     if refusal is None:
-        person = Participant(user.id, user.name, user.email, is_host=user.id == session.mentor_id)
+        person = Participant(user.id, user.name, user.email, is_host=user.id == target.mentor_id)
         # A Zoom host starts the meeting from a start URL fetched now (it expires); everyone else joins.
-        meeting_address = (host_start_url(session) if person.is_host else None) or join_url(
-            meeting_of(session),
+        meeting_address = (host_start_url(target) if person.is_host else None) or join_url(
+            meeting_of(target),
             person,
             opens_at=access.window.opens_at,
             closes_at=access.window.closes_at,
             now=now,
             settings=jitsi_settings(),
         )
-        _record(session.id, user.id, "joined", "in_window", address, now)
+        _record(target.id, user.id, "joined", "in_window", address, now)
     else:
         reason = "revoked_link" if refusal is JoinRefusal.NOT_FOUND else refusal.value
-        _record(session.id, user.id, "denied", reason, address, now)
+        _record(target.id, user.id, "denied", reason, address, now)
     db.session.commit()
-    return JoinAttempt(session, refusal, access, meeting_address)
+    return JoinAttempt(target, refusal, access, meeting_address)
 
 
 # A plain INSERT built once: the log is only ever appended to, and the ORM's unit of work

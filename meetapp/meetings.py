@@ -393,18 +393,6 @@ def meeting_cancelled(session: MentoringSession) -> None:
         _discard(session.meeting_kind, session.meeting_external_id, session.mentor.mentor_profile)
 
 
-def host_start_url(session: "MeetingColumns") -> str | None:
-    """A Zoom host's start URL, fetched fresh (it expires); None to send them to the join URL instead."""
-    client = zoom_client()
-    if session.meeting_kind != KIND_ZOOM or client is None:
-        return None
-    try:
-        return client.start_url(session.meeting_external_id)
-    except ProviderError as exc:
-        current_app.logger.warning("Fetching the Zoom start URL for session %s failed: %s", session.id, exc.message)
-        return None
-
-
 class MeetingColumns(Protocol):
     """A session's meeting as its columns name it: a MentoringSession, or the join's flat row."""
 
@@ -415,6 +403,18 @@ class MeetingColumns(Protocol):
     meeting_url: str | None
     meeting_external_id: str | None
     meeting_notice: str | None
+
+
+def host_start_url(session: MeetingColumns) -> str | None:
+    """A Zoom host's start URL, fetched fresh (it expires); None to send them to the join URL instead."""
+    client = zoom_client()
+    if session.meeting_kind != KIND_ZOOM or client is None:
+        return None
+    try:
+        return client.start_url(session.meeting_external_id)
+    except ProviderError as exc:
+        current_app.logger.warning("Fetching the Zoom start URL for session %s failed: %s", session.id, exc.message)
+        return None
 
 
 def meeting_of(session: MeetingColumns) -> Meeting:
