@@ -11,6 +11,7 @@ from flask_limiter.util import get_qualified_name
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from meetapp import config as app_config
+from meetapp.cookie_sessions import RememberingCookieSessions
 from meetapp.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure(app, config)
+    register_cookie_sessions(app)
     register_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
@@ -45,6 +47,11 @@ def configure(app: Flask, config: dict | None) -> None:
     app.config.from_mapping(config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
+
+
+def register_cookie_sessions(app: Flask) -> None:
+    # Flask's signed cookies, verified once per process for each cookie value seen (cookie_sessions).
+    app.session_interface = RememberingCookieSessions()
 
 
 def register_proxy_fix(app: Flask) -> None:
