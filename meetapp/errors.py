@@ -2,7 +2,7 @@
 from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
-from flask import Flask, abort, jsonify, render_template, request
+from flask import Flask, abort, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -91,11 +91,12 @@ def register(app: Flask) -> None:
             response, status = json_error(status, API_CODES.get(status, "error"), message)
         else:
             response, status = error_page(status, error.name, message)
+        response = make_response(response, status)
         if status == 405 and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
-        if status == 429 and error.get_response().headers.get("Retry-After"):
-            response.headers["Retry-After"] = error.get_response().headers["Retry-After"]
-        return response, status
+        if status == 429 and (retry_after := error.get_response().headers.get("Retry-After")):
+            response.headers["Retry-After"] = retry_after
+        return response
 
     @app.errorhandler(sa.exc.DataError)
     def unstorable(error: sa.exc.DataError):

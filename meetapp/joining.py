@@ -16,6 +16,7 @@ from meetapp.domain.join_tokens import InvalidJoinToken, JoinClaim, JoinTokens
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.video import Participant, join_url
 from meetapp.extensions import db
+from meetapp.join_limit import count_refusal
 from meetapp.meetings import host_start_url, jitsi_settings, meeting_of
 from meetapp.models import AttendanceEvent, MentoringSession, SessionType, User
 from meetapp.urls import public_url
@@ -170,15 +171,22 @@ def target_of_token(token: str, now: datetime) -> tuple[JoinClaim | None, JoinTa
 def attempt_by_claim(
     claim: JoinClaim | None, target: JoinTarget | None, user: User, now: datetime, address: str | None
 ) -> JoinAttempt:
-    """`user` follows a join link whose claim and session `target_of_token` read."""
+    """`user` follows a join link whose claim and session `target_of_token` read.
+
+    A refusal counts against `address` first, and raises TooManyRefusals (429) unrecorded
+    once the address is over its limit: a flood of refusals writes no flood of rows.
+    """
     if target is None:
+        count_refusal(address)
         return JoinAttempt(None, JoinRefusal.NOT_FOUND)
     return _attempt(target, user, now, address, claim)
 
 
 def attempt_by_id(session_id: str, user: User, now: datetime, address: str | None) -> JoinAttempt:
+    """`user` asks to join the session `session_id` (the API's door); refusals count as above."""
     target = join_target(session_id)
     if target is None:
+        count_refusal(address)
         return JoinAttempt(None, JoinRefusal.NOT_FOUND)
     return _attempt(target, user, now, address, None)
 
@@ -215,6 +223,7 @@ def _attempt(target: JoinTarget, user: User, now: datetime, address: str | None,
         )
         _record(target.id, user.id, "joined", "in_window", address, now)
     else:
+        count_refusal(address)
         reason = "revoked_link" if refusal is JoinRefusal.NOT_FOUND else refusal.value
         _record(target.id, user.id, "denied", reason, address, now)
     db.session.commit()

@@ -1,6 +1,5 @@
 """Mentoring-session endpoints of the JSON API."""
-from flask import g, request, url_for
-from flask_limiter.util import get_remote_address
+from flask import request, url_for
 
 from meetapp import joining, scheduling, video_settings
 from meetapp.api import bp
@@ -9,8 +8,6 @@ from meetapp.api.errors import ApiError
 from meetapp.domain.access import Access, AccessStatus, JoinRefusal
 from meetapp.domain.scheduling import Forbidden, InvalidRequest
 from meetapp.domain.timeutil import iso_z, parse_aware_iso, utcnow
-from meetapp.extensions import limiter
-from meetapp.join.routes import denied_join_limit, join_was_denied
 from meetapp.models import MentoringSession, User
 
 
@@ -252,12 +249,10 @@ JOIN_ERRORS = {
 
 
 @bp.get("/mentoring/session/<session_id>/join")
-@limiter.limit(denied_join_limit, key_func=get_remote_address, scope="join-denied", deduct_when=join_was_denied)
 def join_session(session_id: str):
     attempt = joining.attempt_by_id(session_id, api_user(), utcnow(), request.remote_addr)
     if attempt.meeting_url is not None:
         return joining.redirect_to_meeting(attempt.meeting_url)
-    g.join_denied = True
     status, message = JOIN_ERRORS[attempt.refusal]
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     raise ApiError(status, attempt.refusal.value, message or attempt.access.message, headers=headers)

@@ -1,12 +1,10 @@
 """`/join/<token>` in a browser: log in, check, log the attempt, and only then redirect to the meeting."""
-from flask import current_app, g, redirect, render_template, request, url_for
-from flask_limiter.util import get_remote_address
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from meetapp import joining
 from meetapp.domain.access import JoinRefusal
 from meetapp.domain.timeutil import utcnow
-from meetapp.extensions import limiter
 from meetapp.join import bp
 
 REFUSAL_PAGES = {
@@ -18,14 +16,6 @@ REFUSAL_PAGES = {
 }
 
 
-def denied_join_limit() -> str:
-    return current_app.config["JOIN_DENIED_RATE_LIMIT"]
-
-
-def join_was_denied(response) -> bool:
-    return g.get("join_denied", False)
-
-
 @bp.after_request
 def keep_out_of_caches_and_referrers(response):
     # The answer may be a redirect to the meeting: no cache keeps it, no page learns it.
@@ -35,8 +25,8 @@ def keep_out_of_caches_and_referrers(response):
 
 
 # No 308 from "/join//x" to "/join/x": a mangled link is a 404, not a redirect.
+# Refusals are rate-limited per address where they happen, in `joining` (see meetapp.join_limit).
 @bp.get("/join/<token>", merge_slashes=False)
-@limiter.limit(denied_join_limit, key_func=get_remote_address, scope="join-denied", deduct_when=join_was_denied)
 def enter(token: str):
     now = utcnow()
     # The session as one flat row; the viewer comes from Flask-Login's own prebuilt query.
@@ -49,7 +39,6 @@ def enter(token: str):
     attempt = joining.attempt_by_claim(claim, target, viewer, now, request.remote_addr)
     if attempt.meeting_url is not None:
         return joining.redirect_to_meeting(attempt.meeting_url)
-    g.join_denied = True
     # A refusal explains itself with the whole session: the one path that loads it.
     session = attempt.session()
     if attempt.refusal is JoinRefusal.TOO_EARLY:

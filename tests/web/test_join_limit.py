@@ -1,0 +1,144 @@
+"""The join doors' rate limit: refusals are counted per address when they happen, and only they."""
+import logging
+import uuid
+
+import pytest
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+from meetapp.accounts import create_user
+from meetapp.extensions import db, limiter
+from tests.conftest import PASSWORD, ApiClient
+from tests.web import test_join_proxy
+from tests.web.test_join_proxy import MENTEE_EMAIL, OPENS, attempts
+from tests.web.test_rate_limits import redis_app, redis_or_skip
+
+booked = test_join_proxy.booked  # the same confirmed session at 10:00 UTC
+
+STRANGER_EMAIL = "sam.stranger@example.com"
+
+
+@pytest.fixture
+def two_refusals(app):
+    app.config["JOIN_DENIED_RATE_LIMIT"] = "2 per minute"
+    return app
+
+
+def get(client, path, address):
+    return client.get(path, environ_base={"REMOTE_ADDR": address})
+
+
+def test_over_the_limit_a_refusal_is_429_with_retry_after_and_writes_nothing(
+    two_refusals, client, auth, clock, booked, people
+):
+    _, mentee_path, _ = booked
+    people.make("mentee", "Sam Stranger", email=STRANGER_EMAIL)
+    clock.move_to(OPENS)
+    auth.login(STRANGER_EMAIL)
+    assert [get(client, mentee_path, "203.0.113.1").status_code for _ in range(2)] == [403, 403]
+    logged = attempts(two_refusals)
+    assert [outcome for _, outcome, _ in logged] == ["denied", "denied"]
+
+    response = get(client, mentee_path, "203.0.113.1")
+    assert response.status_code == 429
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Too many attempts" in response.get_data(as_text=True)
+    # A flood of refusals writes no flood of rows.
+    assert attempts(two_refusals) == logged
+    # The count is per address.
+    assert get(client, mentee_path, "198.51.100.1").status_code == 403
+
+
+def test_an_address_over_the_limit_still_lets_its_own_participant_in(
+    two_refusals, client, auth, clock, booked, mentee
+):
+    # Behind one NAT: somebody kept opening a broken link, then the patient opens theirs.
+    _, mentee_path, _ = booked
+    clock.move_to(OPENS)
+    auth.login(MENTEE_EMAIL)
+    assert [get(client, "/join/broken-link", "203.0.113.2").status_code for _ in range(3)] == [404, 404, 429]
+    response = get(client, mentee_path, "203.0.113.2")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("https://meet.jit.si/")
+    assert attempts(two_refusals)[-1] == (mentee, "joined", "in_window")
+    # Refusals stay refused.
+    assert get(client, "/join/broken-link", "203.0.113.2").status_code == 429
+
+
+def test_too_early_is_a_refusal_and_counts(two_refusals, client, auth, clock, booked):
+    _, mentee_path, _ = booked
+    auth.login(MENTEE_EMAIL)
+    assert [get(client, mentee_path, "203.0.113.3").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_both_doors_share_one_count(two_refusals, client, auth, clock, booked, people, mentee):
+    session_id, _, _ = booked
+    auth.login(MENTEE_EMAIL)
+    assert [get(client, "/join/broken-link", "203.0.113.4").status_code for _ in range(2)] == [404, 404]
+    api = ApiClient(client, people.token(mentee))
+    response = api.get(f"/api/mentoring/session/{session_id}x/join", environ_base={"REMOTE_ADDR": "203.0.113.4"})
+    assert response.status_code == 429
+    assert response.json["error"] == "rate_limited"
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+
+
+def test_anonymous_visitors_are_sent_to_log_in_and_not_counted(two_refusals, client, clock, booked):
+    _, mentee_path, _ = booked
+    assert [get(client, mentee_path, "203.0.113.5").status_code for _ in range(4)] == [302] * 4
+    assert [get(client, "/join/broken-link", "203.0.113.5").status_code for _ in range(4)] == [302] * 4
+
+
+@pytest.fixture
+def storage_down(monkeypatch):
+    """Call it to make the limiter's storage a Redis nobody answers at (port 1 refuses connections)."""
+    return lambda: monkeypatch.setattr(
+        limiter, "_limiter", FixedWindowRateLimiter(storage_from_string("redis://127.0.0.1:1"))
+    )
+
+
+def test_with_its_storage_down_refusals_are_still_refused_and_joins_go_through(
+    two_refusals, client, auth, clock, booked, mentee, storage_down, caplog
+):
+    _, mentee_path, _ = booked
+    clock.move_to(OPENS)
+    auth.login(MENTEE_EMAIL)  # logging in has limits of its own, counted in the same storage
+    storage_down()
+    with caplog.at_level(logging.ERROR, logger="meetapp.join_limit"):
+        assert [get(client, "/join/broken-link", "203.0.113.6").status_code for _ in range(3)] == [404, 404, 404]
+    assert "could not be counted" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.ERROR):
+        assert get(client, mentee_path, "203.0.113.6").status_code == 302
+    # An allowed join never asked the storage.
+    assert caplog.records == []
+    assert attempts(two_refusals)[-1] == (mentee, "joined", "in_window")
+
+
+def test_refusals_are_counted_in_redis_across_app_processes(database_url):
+    connection = redis_or_skip()
+    unique = uuid.uuid4().hex
+    email = f"walker-{unique}@example.com"
+    apps = [redis_app(database_url, f"meetapp-test-{unique}", JOIN_DENIED_RATE_LIMIT="2 per minute")]
+    with apps[0].app_context():
+        create_user(email=email, name="Link Walker", role="mentee", password=PASSWORD)
+
+    def logged_in(app):
+        client = app.test_client()
+        client.post("/auth/login", data={"email": email, "password": PASSWORD})
+        return client
+
+    try:
+        first = logged_in(apps[0])
+        assert [get(first, "/join/walking", "203.0.113.7").status_code for _ in range(2)] == [404, 404]
+        # Made after the refusals: an in-process store would start this app from zero.
+        apps.append(redis_app(database_url, f"meetapp-test-{unique}", JOIN_DENIED_RATE_LIMIT="2 per minute"))
+        assert get(logged_in(apps[1]), "/join/walking", "203.0.113.7").status_code == 429
+        assert any(b"join-denied" in key for key in connection.keys(f"*{unique}*"))
+    finally:
+        for key in connection.scan_iter(f"*{unique}*"):
+            connection.delete(key)
+        for app in apps:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
