@@ -10,6 +10,7 @@ from flask import Flask, current_app, request
 from flask_limiter.util import get_qualified_name
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from meetapp import autocommit
 from meetapp import config as app_config
 from meetapp.cookie_sessions import RememberingCookieSessions
 from meetapp.extensions import csrf, db, limiter, login_manager, mail, migrate
@@ -73,6 +74,8 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     limiter.init_app(app)
     limiter.request_filter(_without_rate_limits)
+    # On PostgreSQL, polls, dashboards and joins read (and log a join) without a transaction (see autocommit).
+    autocommit.register(app)
 
     from meetapp.models import User
 

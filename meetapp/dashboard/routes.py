@@ -2,12 +2,14 @@
 from flask import render_template
 from flask_login import current_user, login_required
 
+from meetapp.autocommit import autocommit
 from meetapp.dashboard import bp, rows
 from meetapp.domain.timeutil import utcnow
 
 
 @bp.get("/")
 @login_required
+@autocommit
 def index():
     now = utcnow()
     viewer = current_user._get_current_object()

@@ -3,6 +3,7 @@ from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from meetapp import joining
+from meetapp.autocommit import autocommit
 from meetapp.domain.access import JoinRefusal
 from meetapp.domain.timeutil import utcnow
 from meetapp.join import bp
@@ -27,6 +28,7 @@ def keep_out_of_caches_and_referrers(response):
 # No 308 from "/join//x" to "/join/x": a mangled link is a 404, not a redirect.
 # Refusals are rate-limited per address where they happen, in `joining` (see meetapp.join_limit).
 @bp.get("/join/<token>", merge_slashes=False)
+@autocommit
 def enter(token: str):
     now = utcnow()
     # The session as one flat row; the viewer comes from Flask-Login's own prebuilt query.

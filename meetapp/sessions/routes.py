@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from wtforms import Field, SelectChoice
 
 from meetapp import joining, meetings, scheduling
+from meetapp.autocommit import autocommit
 from meetapp.dashboard import rows
 from meetapp.domain.scheduling import (
     Conflict,
@@ -157,6 +158,7 @@ def booked_message(session: MentoringSession) -> str:
 
 @bp.get("/<session_id>/status")
 @login_required
+@autocommit
 def status(session_id: str):
     """The join status fragment, polled by HTMX until nothing can change any more.
 

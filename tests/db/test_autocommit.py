@@ -1,0 +1,94 @@
+"""Polls, dashboards and joins run without a transaction on PostgreSQL; everything else keeps its own."""
+import sqlite3
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+from meetapp.autocommit import autocommit_endpoints
+from meetapp.extensions import db
+from meetapp.models import AttendanceEvent, MentoringSession
+from tests.web import test_join_proxy
+from tests.web.test_join_proxy import MENTEE_EMAIL, OPENS, attempts
+
+booked = test_join_proxy.booked  # a confirmed session at 10:00 UTC
+
+
+def in_autocommit(dbapi_connection) -> bool:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        return dbapi_connection.isolation_level is None
+    return dbapi_connection.autocommit
+
+
+@contextmanager
+def modes_of_statements(app):
+    """(statement's first word, whether it ran in autocommit) for each statement run inside the block."""
+    seen: list[tuple[str, bool]] = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        seen.append((statement.split(None, 1)[0].upper(), in_autocommit(connection.connection.dbapi_connection)))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_only_views_that_read_or_log_one_row_are_marked(app):
+    assert autocommit_endpoints(app) == {
+        "dashboard.index",
+        "sessions.status",
+        "join.enter",
+        "api.join_session",
+        "api.session_access",
+    }
+
+
+def test_polls_dashboards_and_joins_run_without_a_transaction_on_postgresql(
+    app, client, auth, clock, booked, api_as, mentee, database_url
+):
+    session_id, mentee_path, _ = booked
+    clock.move_to(OPENS)
+    auth.login(MENTEE_EMAIL)
+    as_mentee = api_as(mentee)
+    as_mentee.get(f"/api/mentoring/session/{session_id}/access")  # the token's last use is written once
+    with modes_of_statements(app) as seen:
+        assert client.get("/").status_code == 200
+        assert client.get(f"/sessions/{session_id}/status").status_code == 200
+        assert as_mentee.get(f"/api/mentoring/session/{session_id}/access").status_code == 200
+        assert client.get(mentee_path).status_code == 302
+        assert as_mentee.get(f"/api/mentoring/session/{session_id}/join").status_code == 302
+    assert [kind for kind, _ in seen].count("INSERT") == 2
+    on_postgres = database_url.startswith("postgresql")
+    # SQLite reads outside a transaction already, and wraps a lone INSERT in one itself.
+    assert {autocommitted for _, autocommitted in seen} == {on_postgres}, seen
+    assert [outcome for _, outcome, _ in attempts(app)][-2:] == ["joined", "joined"]
+
+
+def test_a_change_still_runs_in_one_transaction(app, client, auth, clock, booked, api_as, mentor):
+    session_id, _, _ = booked
+    with modes_of_statements(app) as seen:
+        response = api_as(mentor).post(f"/api/mentoring/session/{session_id}/cancel", json={"reason": "Ill"})
+        assert response.status_code == 200
+    writes = [autocommitted for kind, autocommitted in seen if kind in ("INSERT", "UPDATE", "DELETE")]
+    assert len(writes) >= 2 and not any(writes), seen
+
+
+def test_the_connection_goes_back_to_transactions_afterwards(app, client, auth, clock, booked):
+    session_id, mentee_path, _ = booked
+    clock.move_to(OPENS)
+    auth.login(MENTEE_EMAIL)
+    assert client.get(mentee_path).status_code == 302
+    with app.app_context():
+        logged = db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceEvent))
+        assert not in_autocommit(db.session.connection().connection.dbapi_connection)
+        # Two writes, then a rollback: neither stays.
+        db.session.execute(sa.insert(AttendanceEvent.__table__).values(
+            session_id=session_id, user_id=None, at=OPENS, outcome="denied", reason="unauthenticated", address=None
+        ))
+        db.session.execute(sa.update(MentoringSession).where(MentoringSession.id == session_id).values(revision=99))
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceEvent)) == logged
+        assert db.session.get(MentoringSession, session_id).revision != 99
