@@ -10,7 +10,7 @@ from flask import Flask, current_app, request
 from flask_limiter.util import get_qualified_name
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from meetapp import autocommit
+from meetapp import autocommit, connections
 from meetapp import config as app_config
 from meetapp.cookie_sessions import RememberingCookieSessions
 from meetapp.extensions import csrf, db, limiter, login_manager, mail, migrate
@@ -68,6 +68,9 @@ def register_proxy_fix(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        with app.app_context():
+            connections.ping_when_idle(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

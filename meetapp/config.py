@@ -219,8 +219,7 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
     if database_url.startswith("sqlite"):
         # Waiting writers queue on the database lock instead of failing at once.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
-    else:
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    # PostgreSQL connections are checked when they have sat idle, not on every checkout (meetapp.connections).
     return config
 
 

@@ -20,6 +20,7 @@ API_CODES = {
     415: "unsupported_media_type",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
 
 MESSAGES = {
@@ -31,6 +32,7 @@ MESSAGES = {
     413: "The request is too large.",
     429: "Too many attempts. Wait a little and try again.",
     500: "Something went wrong on our side. It has been logged.",
+    503: "We lost the connection to our database for a moment. Please try again.",
 }
 
 
@@ -108,6 +110,22 @@ def register(app: Flask) -> None:
         if wants_json():
             return json_error(status, API_CODES[status], MESSAGES[status])
         return error_page(status, "Not found" if status == 404 else "Bad request", MESSAGES[status])
+
+    @app.errorhandler(sa.exc.DBAPIError)
+    def database_error(error: sa.exc.DBAPIError):
+        if not error.connection_invalidated:
+            return unexpected(error)
+        # The database went away under this request (a restart, a failover). SQLAlchemy has
+        # dropped the pool, so the next request connects afresh: ask to try again.
+        app.logger.warning("Database connection lost on %s %s: %s", request.method, request.path, error.orig)
+        db.session.rollback()
+        if wants_json():
+            response, status = json_error(503, API_CODES[503], MESSAGES[503])
+        else:
+            response, status = error_page(503, "Try again", MESSAGES[503])
+        response = make_response(response, status)
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
