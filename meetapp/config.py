@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
+from limits import parse_many
 
 ENVIRONMENTS = ("development", "production", "testing")
 
@@ -28,6 +29,18 @@ def _int(environ: Mapping[str, str], name: str, default: int, unit: str = "minut
         bound = "must not be negative" if minimum == 0 else f"must be at least {minimum}"
         raise ConfigError(f"{name} {bound}, got {value}.")
     return value
+
+
+def _rate_limit(environ: Mapping[str, str], name: str, default: str) -> str:
+    """A Flask-Limiter limit such as "5 per minute;20 per hour", checked now rather than at the first request."""
+    raw = environ.get(name, "").strip() or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be rate limits such as '5 per minute;20 per hour', got {raw!r}."
+        ) from None
+    return raw
 
 
 def _minutes_list(environ: Mapping[str, str], name: str, default: str) -> tuple[int, ...]:
@@ -189,10 +202,10 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0, unit="proxies"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Per address and per account; failed attempts only (see auth.routes).
-        "LOGIN_RATE_LIMIT_PER_ADDRESS": environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "").strip() or "20 per minute;100 per hour",
-        "LOGIN_RATE_LIMIT_PER_ACCOUNT": environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT", "").strip() or "5 per minute;20 per hour",
+        "LOGIN_RATE_LIMIT_PER_ADDRESS": _rate_limit(environ, "LOGIN_RATE_LIMIT_PER_ADDRESS", "20 per minute;100 per hour"),
+        "LOGIN_RATE_LIMIT_PER_ACCOUNT": _rate_limit(environ, "LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour"),
         # Refused join attempts allowed per client address (allowed joins are not counted).
-        "JOIN_DENIED_RATE_LIMIT": environ.get("JOIN_DENIED_RATE_LIMIT", "").strip() or "30 per minute;300 per hour",
+        "JOIN_DENIED_RATE_LIMIT": _rate_limit(environ, "JOIN_DENIED_RATE_LIMIT", "30 per minute;300 per hour"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,

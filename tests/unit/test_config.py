@@ -53,6 +53,9 @@ def test_postgresql_urls_use_psycopg_3_and_fallback_keys_are_split():
         ("REMINDER_OFFSETS_MINUTES", "1440,abc"),
         ("REMINDER_OFFSETS_MINUTES", "0"),
         ("MEETAPP_ENV", "staging"),
+        ("JOIN_DENIED_RATE_LIMIT", "30 per minit"),
+        ("LOGIN_RATE_LIMIT_PER_ADDRESS", "lots"),
+        ("LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per minute;twenty per hour"),
     ],
 )
 def test_misconfigured_values_stop_start_up_with_the_variable_named(name, value):
