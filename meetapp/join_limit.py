@@ -45,10 +45,10 @@ def count_refusal(address: str | None) -> None:
         return
     config = current_app.config
     identifiers = (config["RATELIMIT_KEY_PREFIX"], address or "unknown", SCOPE)
-    strategy = limiter.limiter
+    items, strategy = _limits(config["JOIN_DENIED_RATE_LIMIT"]), limiter.limiter
     try:
         # Every limit counts the attempt, as Flask-Limiter's own would: no short-circuit.
-        breached = [item for item in _limits(config["JOIN_DENIED_RATE_LIMIT"]) if not strategy.hit(item, *identifiers)]
+        breached = [item for item in items if not strategy.hit(item, *identifiers)]
         if not breached:
             return
         resets_at = max(strategy.get_window_stats(item, *identifiers).reset_time for item in breached)
