@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class TooManyRefusals(TooManyRequests):
-    """429: this address has been refused too often; nothing about the attempt is looked at further."""
+    """429: this address has been refused too often; the attempt is answered with this alone and not recorded."""
 
 
 @cache
