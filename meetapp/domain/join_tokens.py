@@ -8,6 +8,7 @@ version revokes every earlier token.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
@@ -43,20 +44,27 @@ def _serializer(keys: list[str], now: datetime) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(keys, salt=SALT, signer=_SignerAt, signer_kwargs={"now": now})
 
 
+@lru_cache(maxsize=8)
+def _reader(keys: tuple[str, ...]) -> URLSafeTimedSerializer:
+    """Reading needs no clock (the token carries its time, checked against `now` below),
+    so every join reads with one serializer per set of keys instead of building one."""
+    return URLSafeTimedSerializer(list(keys), salt=SALT)
+
+
 class JoinTokens:
     def __init__(self, secret_key: str, fallback_keys: list[str] | tuple[str, ...] = ()):
         # itsdangerous signs with the last key and verifies with all of them.
-        self._keys = [*fallback_keys, secret_key]
+        self._keys = (*fallback_keys, secret_key)
 
     def issue(self, claim: JoinClaim, now: datetime) -> str:
         payload = [claim.session_id, claim.user_id, claim.link_version, int(claim.short_lived)]
-        return _serializer(self._keys, now).dumps(payload)
+        return _serializer(list(self._keys), now).dumps(payload)
 
     def read(self, token: object, now: datetime) -> JoinClaim:
         if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_LENGTH:
             raise InvalidJoinToken("malformed")
         try:
-            payload, signed_at = _serializer(self._keys, now).loads(token, return_timestamp=True)
+            payload, signed_at = _reader(self._keys).loads(token, return_timestamp=True)
         except BadSignature:
             raise InvalidJoinToken("bad signature") from None
         if not (

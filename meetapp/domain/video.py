@@ -151,16 +151,25 @@ def room_url(room: str, settings: JitsiSettings) -> str:
     return f"{settings.base_url}/{room}"
 
 
-def jitsi_hash(display_name: str) -> str:
-    """Jitsi's URL-hash config overrides: each value JSON-encoded, then URL-encoded."""
-    overrides = {
+def _hash_part(key: str, value: object) -> str:
+    return f"{key}={quote(json.dumps(value, ensure_ascii=False), safe='')}"
+
+
+# Jitsi's URL-hash config overrides that are the same for everyone, encoded once.
+_FIXED_HASH = "&".join(
+    _hash_part(key, value)
+    for key, value in {
         "config.prejoinConfig.enabled": True,
         "config.startWithAudioMuted": False,
         "config.startWithVideoMuted": False,
         "config.requireDisplayName": True,
-        "userInfo.displayName": display_name,
-    }
-    return "&".join(f"{key}={quote(json.dumps(value, ensure_ascii=False), safe='')}" for key, value in overrides.items())
+    }.items()
+)
+
+
+def jitsi_hash(display_name: str) -> str:
+    """Jitsi's URL-hash config overrides: each value JSON-encoded, then URL-encoded."""
+    return f"{_FIXED_HASH}&{_hash_part('userInfo.displayName', display_name)}"
 
 
 def jitsi_token(
