@@ -11,6 +11,7 @@ from meetapp.domain.scheduling import InvalidRequest, Role
 from meetapp.domain.timeutil import is_timezone
 from meetapp.extensions import db
 from meetapp.models import ApiToken, MentorProfile, User, normalise_email
+from meetapp.viewers import Viewer, as_user
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
@@ -71,11 +72,12 @@ def create_user(*, email: str, name: str, role: str, password: str, timezone: st
     return user
 
 
-def update_profile(user: User, *, name: str, timezone: str) -> None:
+def update_profile(person: User | Viewer, *, name: str, timezone: str) -> None:
     """Change a person's display name and time zone; InvalidRequest on bad input, nothing written."""
     errors = check_profile_fields(name=name, timezone=timezone)
     if errors:
         raise InvalidRequest(errors)
+    user = as_user(person)
     user.name = name.strip()
     user.timezone = timezone
     db.session.commit()

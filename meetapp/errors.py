@@ -6,6 +6,7 @@ from flask import Flask, abort, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from meetapp import autocommit
 from meetapp.extensions import db
 
 API_CODES = {
@@ -119,6 +120,7 @@ def register(app: Flask) -> None:
         # dropped the pool, so the next request connects afresh: ask to try again.
         app.logger.warning("Database connection lost on %s %s: %s", request.method, request.path, error.orig)
         db.session.rollback()
+        autocommit.rollback()
         if wants_json():
             response, status = json_error(503, API_CODES[503], MESSAGES[503])
         else:
@@ -131,6 +133,7 @@ def register(app: Flask) -> None:
     def unexpected(error: Exception):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
+        autocommit.rollback()
         if wants_json():
             return json_error(500, "internal_error", MESSAGES[500])
         return error_page(500, InternalServerError.name, MESSAGES[500])

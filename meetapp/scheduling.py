@@ -29,6 +29,7 @@ from meetapp.domain.scheduling import (
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile, SessionType, User
 from meetapp.outbox import notify
+from meetapp.viewers import Viewer, as_user
 
 DEFAULT_SESSION_TYPE = "Standard"
 
@@ -83,7 +84,7 @@ def sessions_of(user: User) -> list[MentoringSession]:
 
 def book_session(
     *,
-    mentee: User,
+    mentee: User | Viewer,
     mentor_id: object,
     starts_at: datetime | None,
     duration_minutes: object,
@@ -96,6 +97,7 @@ def book_session(
     """
     if not mentee.is_mentee:
         raise Forbidden("Only mentees can book sessions.", "not_mentee")
+    mentee = as_user(mentee)
     check = BookingCheck()
     mentor = None
     if isinstance(mentor_id, bool) or not isinstance(mentor_id, int):

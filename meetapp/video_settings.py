@@ -26,6 +26,7 @@ from meetapp.models import MentorProfile, User
 from meetapp.outbox import notify
 from meetapp.providers import ProviderError
 from meetapp.scheduling import upcoming_sessions_of_mentor
+from meetapp.viewers import Viewer
 
 # Passed as `manual_url`, `zoom_user` or `google_user` to leave the saved value as it is
 # (a form that did not show the field, an API call without the key).
@@ -68,10 +69,11 @@ class Choice:
         return {ZOOM: self.zoom_user, GOOGLE: self.google_user}.get(provider)
 
 
-def profile_of(user: User) -> MentorProfile:
-    if not user.is_mentor or user.mentor_profile is None:
+def profile_of(user: User | Viewer) -> MentorProfile:
+    profile = db.session.get(MentorProfile, user.id) if user.is_mentor else None
+    if profile is None:
         raise Forbidden("Only mentors choose how their sessions meet.", "not_mentor")
-    return user.mentor_profile
+    return profile
 
 
 def needs_account(provider: object) -> bool:
@@ -112,7 +114,7 @@ def describe(
     )
 
 
-def current_settings(user: User) -> VideoSettings:
+def current_settings(user: User | Viewer) -> VideoSettings:
     profile = profile_of(user)
     return describe(
         profile.video_provider, profile.manual_meeting_url, zoom_user=profile.zoom_user, google_user=profile.google_user
@@ -190,7 +192,7 @@ def refusal_field(provider: str) -> str:
 
 
 def preview(
-    user: User, provider: object, manual_url: object, *, zoom_user: object = UNCHANGED, google_user: object = UNCHANGED
+    user: User | Viewer, provider: object, manual_url: object, *, zoom_user: object = UNCHANGED, google_user: object = UNCHANGED
 ) -> VideoSettings:
     """What a session would get with this (unsaved) choice; InvalidRequest explains a bad one.
 
@@ -233,7 +235,7 @@ def preview(
 
 
 def save(
-    user: User,
+    user: User | Viewer,
     *,
     provider: object,
     manual_url: object = UNCHANGED,

@@ -5,7 +5,6 @@ from meetapp import joining, scheduling, video_settings
 from meetapp.api import bp
 from meetapp.api.auth import api_user
 from meetapp.api.errors import ApiError
-from meetapp.autocommit import autocommit
 from meetapp.domain.access import Access, AccessStatus, JoinRefusal
 from meetapp.domain.scheduling import Forbidden, InvalidRequest
 from meetapp.domain.timeutil import iso_z, parse_aware_iso, utcnow
@@ -228,7 +227,6 @@ def access_json(access: Access) -> dict:
 
 
 @bp.get("/mentoring/session/<session_id>/access")
-@autocommit
 def session_access(session_id: str):
     user = api_user()
     session = scheduling.session_for(user, session_id)
@@ -251,7 +249,6 @@ JOIN_ERRORS = {
 
 
 @bp.get("/mentoring/session/<session_id>/join")
-@autocommit
 def join_session(session_id: str):
     attempt = joining.attempt_by_id(session_id, api_user(), utcnow(), request.remote_addr)
     if attempt.meeting_url is not None:

@@ -22,7 +22,7 @@ from flask import current_app, render_template, request
 from markupsafe import Markup
 from sqlalchemy import orm
 
-from meetapp import joining
+from meetapp import autocommit, joining
 from meetapp.domain.access import Access, evaluate
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.timeutil import minutes_between
@@ -124,7 +124,7 @@ _converters: dict[str, list] = {}
 
 def typed(row: tuple) -> tuple:
     """The row with its status and times as Python values (SessionStatus, aware UTC datetimes)."""
-    dialect = db.session.get_bind().dialect
+    dialect = db.engine.dialect
     converters = _converters.get(dialect.name)
     if converters is None:
         converters = _converters[dialect.name] = [
@@ -153,8 +153,8 @@ def upcoming_and_past(user: User, now: datetime) -> tuple[list[tuple], list[tupl
     Two queries, whatever the number of sessions.
     """
     params = {"user_id": user.id, "now": now}
-    # Plain column rows need no ORM: the session's connection runs them as Core statements.
-    connection = db.session.connection()
+    # Plain column rows need no ORM: they run as Core statements (see autocommit).
+    connection = autocommit.connection()
     upcoming = [tuple(row) for row in connection.execute(_UPCOMING, params)]
     past = [tuple(row) for row in connection.execute(_PAST, params)]
     return upcoming, past
@@ -164,7 +164,7 @@ def listing_row(session_id: str) -> tuple | None:
     """One session's listing row by id (one query), or None; no permission check."""
     if not 0 < len(session_id) <= 32:
         return None
-    row = db.session.connection().execute(_BY_ID, {"session_id": session_id}).first()
+    row = autocommit.connection().execute(_BY_ID, {"session_id": session_id}).first()
     return tuple(row) if row is not None else None
 
 

@@ -31,8 +31,8 @@ def keep_out_of_caches_and_referrers(response):
 @autocommit
 def enter(token: str):
     now = utcnow()
-    # The session as one flat row; the viewer comes from Flask-Login's own prebuilt query.
-    # Two small SELECTs cost less than one that builds the session and both people as objects.
+    # One SELECT reads the session as a flat row and, with it, whoever the login cookie names;
+    # Flask-Login then takes that viewer without a query of its own (see viewers.prefetch).
     claim, target = joining.target_of_token(token, now)
     if not current_user.is_authenticated:
         joining.record_anonymous_attempt(target, now, request.remote_addr)

@@ -68,7 +68,7 @@ def profile():
         for name, message in exc.fields.items():
             getattr(form, name).errors.append(message)
         return render_settings(profile_form=form, status=400)
-    flash(f"Saved. Times are now shown in {current_user.timezone}.", "success")
+    flash(f"Saved. Times are now shown in {form.timezone.data}.", "success")
     return redirect(url_for("settings.index"))
 
 
