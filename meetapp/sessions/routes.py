@@ -5,9 +5,8 @@ view answers with the re-rendered action panel instead, with the same status cod
 The join status fragment (`/<id>/status`) is the same markup the pages include.
 """
 from datetime import datetime
-from functools import wraps
 
-from flask import flash, g, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import Field, SelectChoice
 
@@ -49,23 +48,6 @@ STOP_POLLING = 286
 @bp.errorhandler(SchedulingError)
 def refused(exc: SchedulingError):
     return error_page(exc.status, ERROR_TITLES.get(exc.status, "Not possible"), exc.message)
-
-
-def session_preloaded(view):
-    """Load the session named in the URL, with both people, before the login check.
-
-    The viewer is then one of the people already loaded, and Flask-Login finds them in the
-    identity map instead of asking the database again: one query per status poll, not two.
-    Nothing is decided here; `session_for` still checks who may see the session. The identity
-    map holds objects weakly, so `g` keeps the loaded session alive until the view asks for it.
-    """
-
-    @wraps(view)
-    def preloading(session_id: str, **kwargs):
-        g.preloaded_session = scheduling.find_session(session_id)
-        return view(session_id=session_id, **kwargs)
-
-    return preloading
 
 
 def is_htmx() -> bool:
@@ -236,7 +218,6 @@ def changed(session: MentoringSession, message: str):
 
 
 @bp.get("/<session_id>")
-@session_preloaded
 @login_required
 def detail(session_id: str):
     return render_session(scheduling.session_for(current_user, session_id))
