@@ -54,13 +54,10 @@ class JoinTarget(NamedTuple):
     meeting_notice: str | None
 
 
-# The person following the link, if the login cookie names one: read in the same query
-# and handed to Flask-Login (see viewers.prefetch), so a join costs one SELECT, not two.
-_VIEWER = User.__table__.alias("viewer")
-_VIEWER_COLUMNS = [_VIEWER.c[column.key] for column in viewers.COLUMNS]
-
 # Built once: every join reads one row with it, without building ORM objects it would not use.
-_JOIN_TARGET = (
+# The person following the link, if the login cookie names one, is read in the same query and
+# handed to Flask-Login (see viewers.read_along), so a join costs one SELECT, not two.
+_JOIN_TARGET = viewers.read_along(
     sa.select(
         MentoringSession.id,
         MentoringSession.status,
@@ -77,10 +74,8 @@ _JOIN_TARGET = (
         MentoringSession.meeting_url,
         MentoringSession.meeting_external_id,
         MentoringSession.meeting_notice,
-        *_VIEWER_COLUMNS,
     )
     .join(SessionType, SessionType.id == MentoringSession.session_type_id)
-    .outerjoin(_VIEWER, _VIEWER.c.id == sa.bindparam("viewer_id"))
     .where(MentoringSession.id == sa.bindparam("session_id"))
 )
 _TARGET_WIDTH = len(JoinTarget._fields)
@@ -94,11 +89,7 @@ def join_target(session_id: str, viewer_id: int | None = None) -> JoinTarget | N
     if not 0 < len(session_id) <= 32:
         return None
     row = autocommit.connection().execute(_JOIN_TARGET, {"session_id": session_id, "viewer_id": viewer_id}).first()
-    if row is None:
-        return None
-    if row[_TARGET_WIDTH] is not None:
-        viewers.prefetch(viewers.Viewer(*row[_TARGET_WIDTH:]))
-    return JoinTarget(*row[:_TARGET_WIDTH])
+    return JoinTarget(*viewers.own_part(row, _TARGET_WIDTH)) if row is not None else None
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,14 @@ the loader reads just that as one row, without the ORM: building a `User` costs 
 than the rest of a status poll's own work. Code that changes the person or follows their
 relationships gets the ORM object from `as_user`.
 
-A view that reads the viewer within its own query (the join) hands the row over with
-`prefetch`; Flask-Login's loader then takes it from there, and the request has one query less.
+The hot views (the join, the status poll, the dashboard) read the viewer within their own
+query instead (`read_along`): the person the login cookie names comes back at the end of the
+row, and `prefetch` hands them to Flask-Login's loader, so the request has one query less.
+Such a view runs its query before the login check and shows nothing until the check passes.
 """
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from flask import g, session
@@ -25,6 +29,9 @@ MAX_ID = 2**31 - 1
 COLUMNS = (User.id, User.name, User.email, User.role, User.timezone)
 _BY_ID = sa.select(*COLUMNS).where(User.id == sa.bindparam("id"))
 _PREFETCHED = "meetapp_prefetched_viewer"
+# The person the login cookie names, under a name of their own in a view's query.
+_ALONG = User.__table__.alias("viewer")
+_ALONG_COLUMNS = [_ALONG.c[column.key] for column in COLUMNS]
 
 
 class Viewer(UserMixin):
@@ -68,6 +75,21 @@ def cookie_user_id() -> int | None:
 def prefetch(viewer: Viewer) -> None:
     """The viewer, read by the request's own query; `load` hands it to Flask-Login without another."""
     setattr(g, _PREFETCHED, viewer)
+
+
+def read_along(statement: sa.Select) -> sa.Select:
+    """`statement`, also reading the person whose id is its `viewer_id` parameter (`cookie_user_id()`).
+
+    Their columns come last in every row, all None when nobody has that id; `own_part` takes them off.
+    """
+    return statement.add_columns(*_ALONG_COLUMNS).outerjoin(_ALONG, _ALONG.c.id == sa.bindparam("viewer_id"))
+
+
+def own_part(row: Sequence, width: int) -> tuple:
+    """The first `width` values of a `read_along` row; the viewer after them, if there is one, is prefetched."""
+    if row[width] is not None:
+        prefetch(Viewer(*row[width:]))
+    return tuple(row[:width])
 
 
 def load(user_id: str) -> Viewer | None:

@@ -10,7 +10,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_login import current_user, login_required
 from wtforms import Field, SelectChoice
 
-from meetapp import joining, meetings, scheduling
+from meetapp import joining, meetings, scheduling, viewers
 from meetapp.autocommit import autocommit
 from meetapp.dashboard import rows
 from meetapp.domain.scheduling import (
@@ -26,6 +26,7 @@ from meetapp.domain.scheduling import (
 from meetapp.domain.timeutil import NonexistentLocalTime, local_to_utc, to_local, utcnow
 from meetapp.domain.video import PROVIDER_LABELS, meeting_label
 from meetapp.errors import error_page
+from meetapp.extensions import login_manager
 from meetapp.models import MentoringSession
 from meetapp.sessions import bp
 from meetapp.sessions.forms import BookingForm, CancelForm, ConfirmForm, RescheduleForm
@@ -139,15 +140,18 @@ def booked_message(session: MentoringSession) -> str:
 
 
 @bp.get("/<session_id>/status")
-@login_required
 @autocommit
 def status(session_id: str):
     """The join status fragment, polled by HTMX until nothing can change any more.
 
     Polled every minute by every open page, so it reads the session as one flat row and
     sends the same fragment from memory while nothing in it has changed (dashboard.rows).
+    The same SELECT reads whoever the login cookie names, so it runs before the login check
+    (which then costs no query); nothing about the session is shown before that check.
     """
-    row = rows.listing_row(session_id)
+    row = rows.listing_row(session_id, viewers.cookie_user_id())
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
     if row is None:
         raise NotFound("There is no session with this id.")
     check_participant(current_user.id, row[rows.MENTOR_ID], row[rows.MENTEE_ID])

@@ -15,7 +15,8 @@ from tests.web.test_join_status import MENTEE_EMAIL, OPENS, book, status
 
 joinable = test_join_proxy.booked  # (id, the mentee's join path, the mentor's join path)
 
-PAGES = ["/", "/settings/", "/sessions/new"]
+# The dashboard, the status poll and the join read the viewer in their own queries (below).
+PAGES = ["/settings/", "/sessions/new"]
 
 
 @pytest.fixture
@@ -33,11 +34,16 @@ def test_pages_read_the_viewer_without_their_password_hash(app, client, auth, cl
     assert "password_hash" not in viewer_reads[0]
 
 
-def test_the_status_poll_reads_the_viewer_as_a_row(app, client, auth, clock, booked):
+@pytest.mark.parametrize("path", ["/", "status"])
+def test_the_dashboard_and_the_status_poll_read_the_viewer_along_without_the_password_hash(
+    app, client, auth, clock, booked, path
+):
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)
     with counted_queries(app) as statements:
-        assert status(client, booked).status_code == 200
+        response = status(client, booked) if path == "status" else client.get(path)
+    assert response.status_code == 200
+    assert statements and all("users AS viewer" in statement for statement in statements), statements
     assert not any("password_hash" in statement for statement in statements), statements
 
 
