@@ -13,15 +13,16 @@ from meetapp.extensions import login_manager
 @autocommit
 def index():
     now = utcnow()
-    # The lists are read for whoever the login cookie names, and read them too (viewers.read_along),
-    # so the login check after them costs no query; nothing is shown before that check.
+    # The lists are read for whoever the login cookie names, and their SELECTs read that person
+    # too (viewers.read_along): the login check after them costs no query. Nothing is shown before it.
     claimed = viewers.cookie_user_id()
     listed = rows.upcoming_and_past(claimed, now) if claimed is not None else None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     viewer = current_user._get_current_object()
     if listed is None or claimed != viewer.id:
-        # Logged in by the remember-me cookie, which names nobody in the session cookie.
+        # Logged in by the remember-me cookie, which names nobody in the session cookie:
+        # the lists are read for the person Flask-Login found.
         listed = rows.upcoming_and_past(viewer.id, now)
     upcoming, past = listed
     awaiting_me = rows.awaiting(upcoming, viewer)
