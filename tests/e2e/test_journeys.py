@@ -76,6 +76,9 @@ def test_mentor_sets_own_link_mentee_books_mentor_confirms(contexts, screenshot)
     mentor_page.get_by_label("My own meeting link").check()
     link_field = mentor_page.get_by_label("Your meeting link")
     expect(link_field).to_be_visible()
+    # The field arrives in an htmx swap, and htmx wires up its hx-post only when the swap settles:
+    # a test typing before that (a busy CI machine) would send nothing. No person types that fast.
+    mentor_page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-added')")
     link_field.press_sequentially(MEETING_URL)
     expect(preview).to_contain_text(f"Sessions will meet at: {MEETING_URL}")
     expect(preview).to_have_attribute("aria-live", "polite")
