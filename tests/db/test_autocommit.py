@@ -76,6 +76,30 @@ def test_polls_dashboards_and_joins_run_without_a_transaction_on_postgresql(
     assert [outcome for _, outcome, _ in attempts(app)][-1:] == ["joined"]
 
 
+def test_a_join_is_logged_for_everyone_to_see_before_its_answer_is_out(app, client, auth, clock, booked, database_url):
+    # Not after the response, nor in batches: once the redirect is out, no crash can lose the attempt.
+    session_id, mentee_path, _ = booked
+    clock.move_to(OPENS)
+    auth.login(MENTEE_EMAIL)
+    other = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    seen_by_other = []
+
+    def look(response):
+        with other.connect() as connection:
+            seen_by_other.append(connection.scalar(
+                sa.select(sa.func.count()).select_from(AttendanceEvent).where(AttendanceEvent.session_id == session_id)
+            ))
+        return response
+
+    app.after_request_funcs.setdefault("join", []).append(look)
+    try:
+        assert client.get(mentee_path).status_code == 302
+    finally:
+        app.after_request_funcs["join"].remove(look)
+        other.dispose()
+    assert seen_by_other == [1]
+
+
 @pytest.mark.parametrize("path", ["/", "status", "join"])
 def test_a_hot_view_checks_out_one_connection_for_the_viewer_and_its_rows(app, client, auth, clock, booked, path):
     session_id, mentee_path, _ = booked
