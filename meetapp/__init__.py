@@ -148,13 +148,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from meetapp.errors import register
+    from meetapp.web.errors import register
 
     register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from meetapp.templating import register
+    from meetapp.web.templating import register
 
     register(app)
 

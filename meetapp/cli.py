@@ -9,12 +9,12 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from meetapp.accounts import create_user, find_user_by_email, issue_api_token
 from meetapp.domain.scheduling import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, InvalidRequest, Role
 from meetapp.domain.timeutil import utcnow
 from meetapp.extensions import db
 from meetapp.models import SessionType
-from meetapp.scheduling import session_type_named
+from meetapp.services.accounts import create_user, find_user_by_email, issue_api_token
+from meetapp.services.booking import session_type_named
 
 users = AppGroup("users", help="Create users and their API tokens.")
 session_types = AppGroup("session-types", help="Manage session types and their access windows.")
@@ -105,7 +105,7 @@ def _minutes(value: int | None) -> str:
 @with_appcontext
 def seed_demo_command() -> None:
     """Load demo mentors, mentees, session types and sessions (safe to run again)."""
-    from meetapp.demo import DEMO_PASSWORD, seed_demo
+    from meetapp.services.demo import DEMO_PASSWORD, seed_demo
 
     people = seed_demo(utcnow())
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")

@@ -17,10 +17,10 @@ import time_machine
 from aiosmtpd.controller import Controller
 
 from meetapp import create_app
-from meetapp.accounts import create_user, issue_api_token
 from meetapp.config import testing_config
 from meetapp.extensions import db
-from meetapp.scheduling import ensure_default_session_types
+from meetapp.services.accounts import create_user, issue_api_token
+from meetapp.services.booking import ensure_default_session_types
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "").strip()

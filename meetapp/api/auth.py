@@ -2,12 +2,12 @@
 from flask import g, request
 from flask_login import current_user
 
-from meetapp.accounts import user_for_token
 from meetapp.api import bp
 from meetapp.api.errors import ApiError
 from meetapp.domain.timeutil import utcnow
 from meetapp.extensions import csrf
 from meetapp.models import User
+from meetapp.services.accounts import user_for_token
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -1,7 +1,7 @@
 """JSON errors for the API: `{"error": code, "message": sentence, "fields"?: {...}}`."""
 from meetapp.api import bp
 from meetapp.domain.scheduling import InvalidRequest, SchedulingError
-from meetapp.errors import json_error
+from meetapp.web.errors import json_error
 
 
 class ApiError(Exception):

@@ -1,7 +1,6 @@
 """Mentoring-session endpoints of the JSON API."""
 from flask import request, url_for
 
-from meetapp import joining, scheduling, video_settings
 from meetapp.api import bp
 from meetapp.api.auth import api_user
 from meetapp.api.errors import ApiError
@@ -9,6 +8,7 @@ from meetapp.domain.access import Access, AccessStatus, JoinRefusal
 from meetapp.domain.scheduling import Forbidden, InvalidRequest
 from meetapp.domain.timeutil import iso_z, parse_aware_iso, utcnow
 from meetapp.models import MentoringSession, User
+from meetapp.services import booking, joining, video_settings
 
 
 def session_json(session: MentoringSession, viewer: User) -> dict:
@@ -102,12 +102,12 @@ def create_session():
         errors["mentorId"], mentor_id = "There is no mentor with this id.", None
     session = with_parse_errors(
         errors,
-        lambda: scheduling.book_session(
+        lambda: booking.book_session(
             mentee=api_user(),
             mentor_id=mentor_id,
             starts_at=starts_at,
             duration_minutes=body.get("durationMinutes"),
-            session_type_name=body.get("sessionType", scheduling.DEFAULT_SESSION_TYPE),
+            session_type_name=body.get("sessionType", booking.DEFAULT_SESSION_TYPE),
             now=utcnow(),
         ),
     )
@@ -118,41 +118,41 @@ def create_session():
 @bp.get("/mentoring/sessions")
 def list_sessions():
     user = api_user()
-    return {"sessions": [session_json(s, user) for s in scheduling.sessions_of(user)]}
+    return {"sessions": [session_json(s, user) for s in booking.sessions_of(user)]}
 
 
 @bp.get("/mentoring/session/<session_id>")
 def get_session(session_id: str):
     user = api_user()
-    return {"session": session_json(scheduling.session_for(user, session_id), user)}
+    return {"session": session_json(booking.session_for(user, session_id), user)}
 
 
 @bp.post("/mentoring/session/<session_id>/confirm")
 def confirm_session(session_id: str):
     user = api_user()
-    session = scheduling.confirm_session(scheduling.session_for(user, session_id), user=user, now=utcnow())
+    session = booking.confirm_session(booking.session_for(user, session_id), user=user, now=utcnow())
     return {"session": session_json(session, user)}
 
 
 @bp.post("/mentoring/session/<session_id>/cancel")
 def cancel_session(session_id: str):
     user = api_user()
-    session = scheduling.session_for(user, session_id)
+    session = booking.session_for(user, session_id)
     body = json_body()
-    session = scheduling.cancel_session(session, user=user, reason=body.get("reason"), now=utcnow())
+    session = booking.cancel_session(session, user=user, reason=body.get("reason"), now=utcnow())
     return {"session": session_json(session, user)}
 
 
 @bp.post("/mentoring/session/<session_id>/reschedule")
 def reschedule_session(session_id: str):
     user = api_user()
-    session = scheduling.session_for(user, session_id)
+    session = booking.session_for(user, session_id)
     body = json_body()
     errors: dict[str, str] = {}
     starts_at = time_field(body, "startsAt", errors)
     session = with_parse_errors(
         errors,
-        lambda: scheduling.reschedule_session(
+        lambda: booking.reschedule_session(
             session,
             user=user,
             starts_at=starts_at,
@@ -166,8 +166,8 @@ def reschedule_session(session_id: str):
 @bp.post("/mentoring/session/<session_id>/generate-link")
 def generate_link(session_id: str):
     user = api_user()
-    session = scheduling.session_for(user, session_id, admins_too=True)
-    session = scheduling.new_meeting_link(session, user=user, now=utcnow())
+    session = booking.session_for(user, session_id, admins_too=True)
+    session = booking.new_meeting_link(session, user=user, now=utcnow())
     link = {"provider": session.video_provider, "joinUrl": joining.join_link(session, user, utcnow())}
     return {"meetingLink": link, "session": session_json(session, user)}
 
@@ -229,7 +229,7 @@ def access_json(access: Access) -> dict:
 @bp.get("/mentoring/session/<session_id>/access")
 def session_access(session_id: str):
     user = api_user()
-    session = scheduling.session_for(user, session_id)
+    session = booking.session_for(user, session_id)
     now = utcnow()
     access = joining.access_for(session, user, now)
     body = {"session": session.id, "provider": session.video_provider, "access": access_json(access)}
@@ -261,7 +261,7 @@ def join_session(session_id: str):
 @bp.get("/mentoring/session/<session_id>/attendance")
 def attendance(session_id: str):
     user = api_user()
-    session = scheduling.session_for(user, session_id, admins_too=True)
+    session = booking.session_for(user, session_id, admins_too=True)
     if not user.is_admin and user.id != session.mentor_id:
         raise Forbidden("Only the mentor (or an admin) sees who joined.", "not_mentor")
     events = [

@@ -1,7 +1,7 @@
 """Forms for registering and logging in.
 
 They check only what a form can see (a field is filled in, the passwords match);
-the account rules themselves live in `meetapp.accounts.create_user`.
+the account rules themselves live in `meetapp.services.accounts.create_user`.
 """
 from flask_wtf import FlaskForm
 from wtforms import (

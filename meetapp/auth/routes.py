@@ -7,13 +7,13 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from meetapp.accounts import create_user, find_user_by_email
 from meetapp.auth import bp
 from meetapp.auth.forms import LoginForm, LogoutForm, RegistrationForm
 from meetapp.domain.scheduling import InvalidRequest
-from meetapp.errors import MESSAGES, error_page
 from meetapp.extensions import limiter
 from meetapp.models import normalise_email
+from meetapp.services.accounts import create_user, find_user_by_email
+from meetapp.web.errors import MESSAGES, error_page
 
 WRONG_CREDENTIALS = "Wrong email or password."
 TOO_MANY_ATTEMPTS = "Too many login attempts for now. Please try again in a minute."

@@ -23,12 +23,13 @@ from flask import current_app, render_template, request
 from markupsafe import Markup
 from sqlalchemy import orm
 
-from meetapp import autocommit, joining, viewers
+from meetapp import autocommit, viewers
 from meetapp.domain.access import Access, evaluate
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.timeutil import minutes_between
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, SessionType, User
+from meetapp.services import joining
 
 PAST_SESSIONS_SHOWN = 20
 ROWS_REMEMBERED = 4096

@@ -10,10 +10,10 @@ from flask import current_app, make_response, render_template
 from markupsafe import Markup, escape
 
 from meetapp.dev import bp
-from meetapp.errors import error_page
 from meetapp.extensions import db
 from meetapp.models import OutboxMail
 from meetapp.outbox.upkeep import mails_with_status
+from meetapp.web.errors import error_page
 
 MAILS_SHOWN = 200
 # The largest id a row can have on every database (PostgreSQL's integer): a larger one is a 404,

@@ -140,7 +140,7 @@ def provider_for(choice: str, manual_url: str | None, settings: JitsiSettings) -
             return JitsiStandIn(MANUAL, f"The saved meeting link was refused ({exc}); sessions use Jitsi.", jitsi)
         return ManualProvider(checked.url)
     if choice in (GOOGLE, ZOOM):
-        # Without credentials for the provider's API; with them, meetapp.meetings makes the real meeting.
+        # Without credentials for the provider's API; with them, meetapp.services.meetings makes the real meeting.
         return JitsiStandIn(choice, not_connected_notice(choice), jitsi)
     return jitsi
 

@@ -2,11 +2,11 @@
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
-from meetapp import joining
 from meetapp.autocommit import autocommit
 from meetapp.domain.access import JoinRefusal
 from meetapp.domain.timeutil import utcnow
 from meetapp.join import bp
+from meetapp.services import joining
 
 REFUSAL_PAGES = {
     JoinRefusal.NOT_FOUND: (404, "Link not valid"),
@@ -26,7 +26,7 @@ def keep_out_of_caches_and_referrers(response):
 
 
 # No 308 from "/join//x" to "/join/x": a mangled link is a 404, not a redirect.
-# Refusals are rate-limited per address where they happen, in `joining` (see meetapp.join_limit).
+# Refusals are rate-limited per address where they happen, in `joining` (see meetapp.web.rate_limits).
 @bp.get("/join/<token>", merge_slashes=False)
 @autocommit
 def enter(token: str):

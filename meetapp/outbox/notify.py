@@ -19,9 +19,9 @@ from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.timeutil import to_local
 from meetapp.domain.video import PROVIDER_LABELS
 from meetapp.extensions import db
-from meetapp.joining import join_link, window_minutes
 from meetapp.models import MentoringSession, OutboxMail, User
-from meetapp.urls import public_host, public_url
+from meetapp.services.joining import join_link, window_minutes
+from meetapp.web.urls import public_host, public_url
 
 SUBJECT_LENGTH = 300
 

@@ -24,7 +24,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message
 
-from meetapp import meetings
 from meetapp.domain.notifications import (
     MailKind,
     MailStatus,
@@ -38,6 +37,7 @@ from meetapp.domain.timeutil import utcnow
 from meetapp.extensions import db, mail
 from meetapp.models import MentoringSession, OutboxMail
 from meetapp.outbox import notify
+from meetapp.services import meetings
 
 DEV_MAILBOX = "dev-mailbox"
 SMTP = "smtp"

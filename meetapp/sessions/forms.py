@@ -1,7 +1,7 @@
 """Forms for booking and changing a session.
 
 They only turn text into Python values; whether a booking is allowed is decided
-by `meetapp.scheduling`, whose field errors the views put back onto these fields.
+by `meetapp.services.booking`, whose field errors the views put back onto these fields.
 """
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, TextAreaField

@@ -10,7 +10,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_login import current_user, login_required
 from wtforms import Field, SelectChoice
 
-from meetapp import joining, meetings, scheduling, viewers
+from meetapp import viewers
 from meetapp.autocommit import autocommit
 from meetapp.dashboard import rows
 from meetapp.domain.scheduling import (
@@ -25,11 +25,12 @@ from meetapp.domain.scheduling import (
 )
 from meetapp.domain.timeutil import NonexistentLocalTime, local_to_utc, to_local, utcnow
 from meetapp.domain.video import PROVIDER_LABELS, meeting_label
-from meetapp.errors import error_page
 from meetapp.extensions import login_manager
 from meetapp.models import MentoringSession
+from meetapp.services import booking, joining, meetings
 from meetapp.sessions import bp
 from meetapp.sessions.forms import BookingForm, CancelForm, ConfirmForm, RescheduleForm
+from meetapp.web.errors import error_page
 
 ERROR_TITLES = {400: "Request not understood", 403: "Not allowed", 404: "Session not found", 409: "Not possible"}
 # Field names of the scheduling service -> form fields.
@@ -88,9 +89,9 @@ def add_field_errors(form, errors: dict[str, str], names: dict[str, str]) -> Non
 def new():
     if not current_user.is_mentee:
         raise Forbidden("Only mentees can book sessions. Mentors see the sessions booked with them on the dashboard.")
-    session_types = scheduling.all_session_types()
+    session_types = booking.all_session_types()
     form = BookingForm()
-    mentors = scheduling.all_mentors()
+    mentors = booking.all_mentors()
     form.mentor.choices = [SelectChoice("", "Choose a mentor…")] + [
         SelectChoice(str(mentor.id), mentor.name) for mentor in mentors
     ]
@@ -103,15 +104,15 @@ def new():
         for kind in session_types
     ]
     if request.method == "GET":
-        standard = next((kind for kind in session_types if kind.name == scheduling.DEFAULT_SESSION_TYPE), None)
-        form.session_type.data = scheduling.DEFAULT_SESSION_TYPE
+        standard = next((kind for kind in session_types if kind.name == booking.DEFAULT_SESSION_TYPE), None)
+        form.session_type.data = booking.DEFAULT_SESSION_TYPE
         form.duration.data = standard.default_duration_minutes if standard else None
         return render_template("sessions/new.html", form=form, mentors=mentors)
 
     status = 400
     if form.validate() and (starts_at := utc_start(form.starts_at)) is not None:
         try:
-            session = scheduling.book_session(
+            session = booking.book_session(
                 mentee=current_user,
                 mentor_id=form.mentor.data,
                 starts_at=starts_at,
@@ -224,15 +225,15 @@ def changed(session: MentoringSession, message: str):
 @bp.get("/<session_id>")
 @login_required
 def detail(session_id: str):
-    return render_session(scheduling.session_for(current_user, session_id))
+    return render_session(booking.session_for(current_user, session_id))
 
 
 @bp.post("/<session_id>/confirm")
 @login_required
 def confirm(session_id: str):
-    session = scheduling.session_for(current_user, session_id)
+    session = booking.session_for(current_user, session_id)
     try:
-        scheduling.confirm_session(session, user=current_user, now=utcnow())
+        booking.confirm_session(session, user=current_user, now=utcnow())
     except Conflict as exc:
         return render_session(session, problem=exc.message, status=409)
     return changed(session, f"Session confirmed. {session.mentee.name} now sees it as confirmed.")
@@ -241,12 +242,12 @@ def confirm(session_id: str):
 @bp.post("/<session_id>/cancel")
 @login_required
 def cancel(session_id: str):
-    session = scheduling.session_for(current_user, session_id)
+    session = booking.session_for(current_user, session_id)
     form = CancelForm()
     if not form.validate():
         return render_session(session, cancel_form=form, status=400)
     try:
-        scheduling.cancel_session(session, user=current_user, reason=form.reason.data, now=utcnow())
+        booking.cancel_session(session, user=current_user, reason=form.reason.data, now=utcnow())
     except InvalidRequest as exc:
         add_field_errors(form, exc.fields, CANCEL_FIELDS)
         return render_session(session, cancel_form=form, status=400)
@@ -258,12 +259,12 @@ def cancel(session_id: str):
 @bp.post("/<session_id>/reschedule")
 @login_required
 def reschedule(session_id: str):
-    session = scheduling.session_for(current_user, session_id)
+    session = booking.session_for(current_user, session_id)
     form = RescheduleForm()
     if not form.validate() or (starts_at := utc_start(form.starts_at)) is None:
         return render_session(session, reschedule_form=form, status=400)
     try:
-        scheduling.reschedule_session(
+        booking.reschedule_session(
             session, user=current_user, starts_at=starts_at, duration_minutes=form.duration.data, now=utcnow()
         )
     except InvalidRequest as exc:
@@ -281,7 +282,7 @@ def reschedule(session_id: str):
 @login_required
 def retry_meeting(session_id: str):
     """The mentor asks again for the Zoom or Google meeting that could not be made."""
-    session = scheduling.session_for(current_user, session_id)
+    session = booking.session_for(current_user, session_id)
     if current_user.id != session.mentor_id:
         raise Forbidden("Only the mentor can retry the meeting.")
     if not meetings.can_retry(session):
@@ -294,9 +295,9 @@ def retry_meeting(session_id: str):
 @bp.post("/<session_id>/new-link")
 @login_required
 def new_link(session_id: str):
-    session = scheduling.session_for(current_user, session_id)
+    session = booking.session_for(current_user, session_id)
     try:
-        scheduling.new_meeting_link(session, user=current_user, now=utcnow())
+        booking.new_meeting_link(session, user=current_user, now=utcnow())
     except Conflict as exc:
         return render_session(session, problem=exc.message, status=409)
     return changed(session, "The meeting has a new link; earlier links to this session no longer work.")

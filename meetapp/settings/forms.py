@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from meetapp.domain.meeting_url import MAX_URL_LENGTH
 from meetapp.domain.timeutil import is_timezone, timezone_names
 from meetapp.domain.video import GOOGLE, ZOOM
-from meetapp.video_settings import MAX_EMAIL_LENGTH, UNCHANGED, needs_account, provider_choices
+from meetapp.services.video_settings import MAX_EMAIL_LENGTH, UNCHANGED, needs_account, provider_choices
 
 ACCOUNT_ATTRIBUTES = {
     "maxlength": MAX_EMAIL_LENGTH,
@@ -49,7 +49,7 @@ class RevokeForm(FlaskForm):
 
 
 class VideoSettingsForm(FlaskForm):
-    """How a mentor's sessions meet. Choices and rules come from `meetapp.video_settings`."""
+    """How a mentor's sessions meet. Choices and rules come from `meetapp.services.video_settings`."""
 
     provider = RadioField("Video provider", validate_choice=False)
     # Rendered only while "My own meeting link" is chosen; see `manual_url_or_unchanged`.

@@ -4,14 +4,14 @@ and a mentor's video provider.
 from flask import flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from meetapp import video_settings
-from meetapp.accounts import issue_api_token, revoke_api_token, tokens_of, update_profile
 from meetapp.domain.scheduling import Forbidden, InvalidRequest
 from meetapp.domain.timeutil import utcnow
 from meetapp.domain.video import GOOGLE, MANUAL, PROVIDER_LABELS, ZOOM
-from meetapp.errors import error_page
+from meetapp.services import video_settings
+from meetapp.services.accounts import issue_api_token, revoke_api_token, tokens_of, update_profile
 from meetapp.settings import bp
 from meetapp.settings.forms import ProfileForm, RevokeForm, TokenForm, VideoSettingsForm
+from meetapp.web.errors import error_page
 
 # Field names of the video settings service -> form fields.
 VIDEO_FIELDS = {

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from meetapp import scheduling
 from meetapp.domain.scheduling import Conflict
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, User
+from meetapp.services import booking
 from tests.conftest import NOW
 
 SLOT_START = NOW + timedelta(days=1)
@@ -27,7 +27,7 @@ def race(app, mentee_ids: list[int], mentor_id: int) -> list[object]:
             mentee = db.session.get(User, mentee_id)
             start_line.wait(timeout=10)
             try:
-                outcomes[index] = scheduling.book_session(
+                outcomes[index] = booking.book_session(
                     mentee=mentee, mentor_id=mentor_id, starts_at=SLOT_START, duration_minutes=60, now=NOW
                 ).id
             except Conflict as exc:
@@ -47,13 +47,13 @@ def race(app, mentee_ids: list[int], mentor_id: int) -> list[object]:
 @pytest.fixture
 def slow_clash_check(monkeypatch):
     """Widen the gap between the overlap check and the insert, where a double booking would slip in."""
-    check = scheduling._refuse_clashes
+    check = booking._refuse_clashes
 
     def check_then_dawdle(**kwargs):
         check(**kwargs)
         time.sleep(CHECK_TO_INSERT_DELAY)
 
-    monkeypatch.setattr(scheduling, "_refuse_clashes", check_then_dawdle)
+    monkeypatch.setattr(booking, "_refuse_clashes", check_then_dawdle)
 
 
 def sessions_in_db(app) -> int:
@@ -72,7 +72,7 @@ def test_concurrent_bookings_of_one_slot_cannot_both_succeed(app, people, mentor
 
 def test_without_the_schedule_lock_the_race_double_books(app, people, mentor, slow_clash_check, monkeypatch):
     """The control: proves the race above is real, so the lock is what keeps it safe."""
-    monkeypatch.setattr(scheduling, "_lock_schedule", lambda mentor_id: None)
+    monkeypatch.setattr(booking, "_lock_schedule", lambda mentor_id: None)
     mentees = [people.make("mentee", f"Racer {n}") for n in range(2)]
     outcomes = race(app, mentees, mentor)
     assert "mentor_busy" not in outcomes

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, OutboxMail, User
 from meetapp.outbox import notify
-from meetapp.scheduling import book_session, confirm_session
+from meetapp.services.booking import book_session, confirm_session
 from tests.conftest import IN_CI, PASSWORD, POSTGRES_URL, free_port, running_app, scratch_postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,7 +119,7 @@ def wait_until_ready(url: str, logs: Path, seconds: float = 30) -> None:
 @pytest.fixture(scope="module")
 def people(cluster):
     """A mentor and a few mentees with API tokens, created directly in the shared database."""
-    from meetapp.accounts import create_user, issue_api_token
+    from meetapp.services.accounts import create_user, issue_api_token
 
     with running_app(cluster["database_url"]) as app:
         with app.app_context():

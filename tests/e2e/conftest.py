@@ -21,12 +21,12 @@ from cryptography.x509.oid import NameOID
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from meetapp import joining, scheduling, video_settings
-from meetapp.accounts import create_user
 from meetapp.domain.timeutil import utcnow
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, User
 from meetapp.outbox.worker import run_pass
+from meetapp.services import booking, joining, video_settings
+from meetapp.services.accounts import create_user
 from tests.conftest import IN_CI, PASSWORD, SmtpSink, free_port, running_app
 
 HERE = Path(__file__).parent
@@ -167,13 +167,13 @@ class LiveServer:
         One that starts in the past was booked and confirmed an hour before its start.
         """
         with self.app.app_context():
-            kind = scheduling.session_type_named(scheduling.DEFAULT_SESSION_TYPE)
+            kind = booking.session_type_named(booking.DEFAULT_SESSION_TYPE)
             early = kind.early_access_minutes
             if early is None:
                 early = self.app.config["JITSI_ALLOW_EARLY_MINUTES"]
             starts_at = utcnow() + timedelta(minutes=early) + opens_in
             booked_at = min(utcnow(), starts_at - timedelta(hours=1))
-            session = scheduling.book_session(
+            session = booking.book_session(
                 mentee=db.session.get(User, mentee.id),
                 mentor_id=mentor.id,
                 starts_at=starts_at,
@@ -181,7 +181,7 @@ class LiveServer:
                 now=booked_at,
             )
             if confirm:
-                scheduling.confirm_session(session, user=db.session.get(User, mentor.id), now=booked_at)
+                booking.confirm_session(session, user=db.session.get(User, mentor.id), now=booked_at)
             return session.id
 
     def opens_at(self, session_id: str) -> datetime:
@@ -192,7 +192,7 @@ class LiveServer:
     def cancel(self, session_id: str, by: Person, reason: str = "Something came up.") -> None:
         with self.app.app_context():
             session = db.session.get(MentoringSession, session_id)
-            scheduling.cancel_session(session, user=db.session.get(User, by.id), reason=reason, now=utcnow())
+            booking.cancel_session(session, user=db.session.get(User, by.id), reason=reason, now=utcnow())
 
     def join_link(self, session_id: str, person: Person) -> str:
         """The long-lived link that mails and calendar invites carry."""

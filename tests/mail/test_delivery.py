@@ -158,7 +158,7 @@ def test_in_development_without_a_mail_server_mail_goes_to_the_dev_mailbox(datab
         mentee = people.make("mentee", "Max Mentee")
         with app.app_context():
             from meetapp.models import User
-            from meetapp.scheduling import book_session
+            from meetapp.services.booking import book_session
 
             book_session(mentee=db.session.get(User, mentee), mentor_id=mentor, starts_at=STARTS,
                          duration_minutes=60, now=NOW)

@@ -9,7 +9,7 @@ from meetapp.domain.scheduling import Conflict, SessionStatus
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, OutboxMail, User
 from meetapp.outbox import notify
-from meetapp.scheduling import book_session, confirm_session
+from meetapp.services.booking import book_session, confirm_session
 from tests.conftest import NOW
 
 STARTS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

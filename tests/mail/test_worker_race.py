@@ -9,7 +9,7 @@ from meetapp.extensions import db
 from meetapp.models import OutboxMail, User
 from meetapp.outbox import notify
 from meetapp.outbox.worker import run_pass
-from meetapp.scheduling import book_session, confirm_session
+from meetapp.services.booking import book_session, confirm_session
 from tests.conftest import NOW
 
 MAILS = 500

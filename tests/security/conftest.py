@@ -18,8 +18,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from meetapp import joining, models, scheduling
-from meetapp.accounts import create_user, issue_api_token
+from meetapp import models
 from meetapp.domain.notifications import MailStatus
 from meetapp.extensions import db, limiter
 from meetapp.models import (
@@ -30,6 +29,8 @@ from meetapp.models import (
     SessionType,
     User,
 )
+from meetapp.services import booking, joining
+from meetapp.services.accounts import create_user, issue_api_token
 from tests.conftest import NOW, PASSWORD, database_backends, running_app, scratch_postgres_database
 
 PUBLIC_BASE_URL = "http://127.0.0.1:5000"
@@ -95,7 +96,7 @@ class AppPool:
             for table in reversed(db.metadata.sorted_tables):
                 db.session.execute(table.delete())
             db.session.commit()
-            scheduling.ensure_default_session_types()
+            booking.ensure_default_session_types()
         # Rate limits count per address: a test starts with none spent.
         limiter.reset()
         return app
@@ -165,7 +166,7 @@ def build_world(app) -> World:
         ids = {key: user.id for key, user in users.items()}
 
         def book(mentee: str, mentor: str, starts_in: timedelta, confirm: bool) -> MentoringSession:
-            session = scheduling.book_session(
+            session = booking.book_session(
                 mentee=users[mentee],
                 mentor_id=ids[mentor],
                 starts_at=NOW + starts_in,
@@ -174,7 +175,7 @@ def build_world(app) -> World:
                 now=NOW,
             )
             if confirm:
-                scheduling.confirm_session(session, user=users[mentor], now=NOW)
+                booking.confirm_session(session, user=users[mentor], now=NOW)
             return session
 
         confirmed = book("mentee", "mentor", timedelta(minutes=10), confirm=True)

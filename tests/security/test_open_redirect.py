@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from meetapp.accounts import create_user
+from meetapp.services.accounts import create_user
 from tests.conftest import PASSWORD
 
 EMAIL = "max.mentee@example.com"

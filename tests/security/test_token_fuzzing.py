@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from werkzeug.routing import IntegerConverter
 
-from meetapp import create_app, joining
+from meetapp import create_app
 from meetapp.config import testing_config
+from meetapp.services import joining
 from tests.conftest import NOW
 from tests.security.conftest import build_world, log_in
 

@@ -19,11 +19,11 @@ import sqlalchemy as sa
 from icalendar import Calendar
 from markupsafe import escape
 
-from meetapp import scheduling
-from meetapp.accounts import create_user
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile, User
 from meetapp.outbox.worker import run_pass
+from meetapp.services import booking
+from meetapp.services.accounts import create_user
 from tests.conftest import NOW, PASSWORD, SmtpSink
 from tests.mail.helpers import html, invite, invite_part, plain
 from tests.security.conftest import csrf_token
@@ -325,7 +325,7 @@ def test_a_name_cannot_break_the_to_header(app, sink):
     with app.app_context():
         mentee = create_user(email="max.mentee@example.com", name=name, role="mentee", password=PASSWORD)
         mentor = create_user(email="mona.mentor@example.com", name="Mona Mentor", role="mentor", password=PASSWORD)
-        session = scheduling.book_session(
+        session = booking.book_session(
             mentee=mentee,
             mentor_id=mentor.id,
             starts_at=NOW + timedelta(days=1),
@@ -333,7 +333,7 @@ def test_a_name_cannot_break_the_to_header(app, sink):
             session_type_name="Standard",
             now=NOW,
         )
-        scheduling.confirm_session(session, user=mentor, now=NOW)
+        booking.confirm_session(session, user=mentor, now=NOW)
         assert not run_pass(worker_id="to-header").errors
     (message,) = [m for m in sink.received if "max.mentee@example.com" in dict(m.raw_items())["To"]]
     (address,) = message["To"].addresses

@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from meetapp import scheduling
-from meetapp.accounts import create_user
 from meetapp.domain.notifications import MailKind, MailStatus
 from meetapp.extensions import db
 from meetapp.models import OutboxMail, User
+from meetapp.services import booking
+from meetapp.services.accounts import create_user
 from tests.conftest import NOW, PASSWORD, counted_queries
 
 ADMIN_EMAIL, MENTOR_EMAIL, MENTEE_EMAIL = "ada.admin@example.com", "mona.mentor@example.com", "max.mentee@example.com"
@@ -21,14 +21,14 @@ TOMORROW_10_UTC = NOW.replace(hour=10) + timedelta(days=1)
 def book_confirmed(app, mentee_id: int, mentor_id: int, starts_at=TOMORROW_10_UTC) -> str:
     """A session booked and confirmed through the services: a booking request and two confirmations queued."""
     with app.app_context():
-        session = scheduling.book_session(
+        session = booking.book_session(
             mentee=db.session.get(User, mentee_id),
             mentor_id=mentor_id,
             starts_at=starts_at,
             duration_minutes=60,
             now=NOW,
         )
-        scheduling.confirm_session(session, user=db.session.get(User, mentor_id), now=NOW)
+        booking.confirm_session(session, user=db.session.get(User, mentor_id), now=NOW)
         return session.id
 
 

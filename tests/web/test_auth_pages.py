@@ -4,10 +4,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from meetapp.accounts import create_user
 from meetapp.config import from_environ
 from meetapp.extensions import db
 from meetapp.models import User
+from meetapp.services.accounts import create_user
 from tests.conftest import PASSWORD, counted_queries, running_app
 
 MENTEE_EMAIL = "max.mentee@example.com"

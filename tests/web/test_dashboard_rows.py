@@ -6,9 +6,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import template_rendered
 
-from meetapp import scheduling
 from meetapp.extensions import db
 from meetapp.models import SessionType, User
+from meetapp.services import booking
 from tests.conftest import NOW
 from tests.web.test_session_pages import MENTEE_EMAIL, MENTOR_EMAIL, TOMORROW_15_UTC, book
 
@@ -37,7 +37,7 @@ def dashboard(client) -> str:
 
 def confirm(app, session_id: str, mentor_id: int) -> None:
     with app.app_context():
-        scheduling.confirm_session(scheduling.find_session(session_id), user=db.session.get(User, mentor_id), now=NOW)
+        booking.confirm_session(booking.find_session(session_id), user=db.session.get(User, mentor_id), now=NOW)
 
 
 def test_a_row_is_rendered_again_only_when_what_it_shows_changes(app, client, auth, clock, mentor, mentee):
@@ -99,8 +99,8 @@ def test_a_change_to_the_session_shows_at_once(app, client, auth, clock, mentor,
     auth.login(MENTEE_EMAIL)
     assert "badge-pending" in dashboard(client)
     with app.app_context():
-        session = scheduling.find_session(session_id)
-        scheduling.confirm_session(session, user=db.session.get(User, mentor), now=NOW)
+        session = booking.find_session(session_id)
+        booking.confirm_session(session, user=db.session.get(User, mentor), now=NOW)
     page = dashboard(client)
     assert "badge-confirmed" in page and "badge-pending" not in page
 
@@ -108,7 +108,7 @@ def test_a_change_to_the_session_shows_at_once(app, client, auth, clock, mentor,
 def test_a_renamed_person_or_session_type_shows_at_once(app, client, auth, clock, mentor, mentee):
     session_id = book(app, mentee, mentor)
     with app.app_context():
-        scheduling.confirm_session(scheduling.find_session(session_id), user=db.session.get(User, mentor), now=NOW)
+        booking.confirm_session(booking.find_session(session_id), user=db.session.get(User, mentor), now=NOW)
     auth.login(MENTEE_EMAIL)
     page = dashboard(client)
     assert "Standard with Mona Mentor" in page and "Joining opens on Tue 24 Nov at 09:45" in page

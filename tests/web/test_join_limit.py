@@ -6,8 +6,8 @@ import pytest
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from meetapp.accounts import create_user
 from meetapp.extensions import db, limiter
+from meetapp.services.accounts import create_user
 from tests.conftest import PASSWORD, ApiClient
 from tests.web import test_join_proxy
 from tests.web.test_join_proxy import MENTEE_EMAIL, OPENS, attempts
@@ -104,7 +104,7 @@ def test_with_its_storage_down_refusals_are_still_refused_and_joins_go_through(
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)  # logging in has limits of its own, counted in the same storage
     storage_down()
-    with caplog.at_level(logging.ERROR, logger="meetapp.join_limit"):
+    with caplog.at_level(logging.ERROR, logger="meetapp.web.rate_limits"):
         assert [get(client, "/join/broken-link", "203.0.113.6").status_code for _ in range(3)] == [404, 404, 404]
     assert "could not be counted" in caplog.text
     caplog.clear()

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from meetapp import meetings
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile
+from meetapp.services import meetings
 from tests.conftest import running_app
 from tests.providers import fakes
 from tests.providers.fakes import FakeGoogle, FakeZoom

@@ -6,10 +6,10 @@ import pytest
 import redis
 
 from meetapp import create_app
-from meetapp.accounts import create_user
 from meetapp.config import testing_config
 from meetapp.extensions import db
-from meetapp.scheduling import ensure_default_session_types
+from meetapp.services.accounts import create_user
+from meetapp.services.booking import ensure_default_session_types
 from tests.conftest import PASSWORD
 
 REDIS_URL = "redis://127.0.0.1:6379"
@@ -150,7 +150,7 @@ def test_redis_storage_shares_the_count_between_app_instances(database_url):
 def test_only_routes_with_limits_are_checked_by_the_limiter(app, client, auth, mentee):
     """Pages and polls have no limits, so Flask-Limiter is told to skip them before it works that out.
 
-    The join doors count their refusals themselves (meetapp.join_limit), so only logging in is left.
+    The join doors count their refusals themselves (meetapp.web.rate_limits), so only logging in is left.
     """
     from meetapp import _without_rate_limits
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from meetapp import scheduling, video_settings
-from meetapp.accounts import create_user
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, User
+from meetapp.services import booking, video_settings
+from meetapp.services.accounts import create_user
 from tests.conftest import NOW, PASSWORD, counted_queries
 
 MENTEE_EMAIL = "max.mentee@example.com"
@@ -20,7 +20,7 @@ TOMORROW_15_UTC = NOW.replace(hour=15) + timedelta(days=1)
 
 def book(app, mentee_id: int, mentor_id: int, starts_at=TOMORROW_15_UTC, duration=60, now=NOW) -> str:
     with app.app_context():
-        session = scheduling.book_session(
+        session = booking.book_session(
             mentee=db.session.get(User, mentee_id),
             mentor_id=mentor_id,
             starts_at=starts_at,
@@ -43,7 +43,7 @@ def session_count(app) -> int:
         return db.session.scalar(sa.select(sa.func.count()).select_from(MentoringSession))
 
 
-def booking(mentor_id, **changes) -> dict:
+def booking_form(mentor_id, **changes) -> dict:
     form = {"mentor": str(mentor_id), "session_type": "Standard", "starts_at": "2026-11-24T10:00", "duration": "60"}
     form.update(changes)
     return form
@@ -70,7 +70,7 @@ def test_booking_page_reads_times_in_the_mentees_zone(client, auth, clock, mento
 
 def test_booked_session_shows_in_each_persons_own_zone(client, auth, app, clock, mentor, mentee):
     auth.login(MENTEE_EMAIL)
-    response = client.post("/sessions/new", data=booking(mentor))
+    response = client.post("/sessions/new", data=booking_form(mentor))
     assert response.status_code == 302
     session_id = response.headers["Location"].removeprefix("/sessions/")
     assert stored(app, session_id).starts_at == TOMORROW_15_UTC
@@ -96,7 +96,7 @@ def test_booked_session_shows_in_each_persons_own_zone(client, auth, app, clock,
 def test_booking_in_the_past_is_refused(client, auth, app, clock, mentor, mentee):
     auth.login(MENTEE_EMAIL)
     # 03:00 in New York is 08:00 UTC, an hour before NOW.
-    response = client.post("/sessions/new", data=booking(mentor, starts_at="2026-11-23T03:00"))
+    response = client.post("/sessions/new", data=booking_form(mentor, starts_at="2026-11-23T03:00"))
     assert response.status_code == 400
     assert "The start is in the past" in field_errors(response.get_data(as_text=True), "starts_at")
     assert session_count(app) == 0
@@ -106,7 +106,7 @@ def test_booking_over_another_session_of_the_mentor_is_409(client, auth, app, cl
     other = people.make("mentee", "Olga Other")
     book(app, other, mentor)
     auth.login(MENTEE_EMAIL)
-    response = client.post("/sessions/new", data=booking(mentor, starts_at="2026-11-24T10:30"))
+    response = client.post("/sessions/new", data=booking_form(mentor, starts_at="2026-11-24T10:30"))
     assert response.status_code == 409
     errors = field_errors(response.get_data(as_text=True), "starts_at")
     assert "The mentor already has a session at that time" in errors
@@ -120,13 +120,13 @@ def test_only_mentees_can_book(client, auth, app, clock, people, mentor, role):
     page = client.get("/sessions/new")
     assert page.status_code == 403
     assert "Only mentees can book sessions" in page.get_data(as_text=True)
-    assert client.post("/sessions/new", data=booking(mentor)).status_code == 403
+    assert client.post("/sessions/new", data=booking_form(mentor)).status_code == 403
     assert session_count(app) == 0
 
 
 def test_a_time_skipped_by_daylight_saving_is_a_field_error(client, auth, app, clock, mentor, mentee):
     auth.login(MENTEE_EMAIL)
-    response = client.post("/sessions/new", data=booking(mentor, starts_at="2027-03-14T02:30"))
+    response = client.post("/sessions/new", data=booking_form(mentor, starts_at="2027-03-14T02:30"))
     assert response.status_code == 400
     errors = field_errors(response.get_data(as_text=True), "starts_at")
     assert "02:30 does not exist on 14 Mar 2027 in America/New_York" in errors
@@ -156,7 +156,7 @@ def test_bad_booking_input_is_a_400_page_with_the_message(
     client, auth, app, clock, mentor, mentee, changes, field, message
 ):
     auth.login(MENTEE_EMAIL)
-    response = client.post("/sessions/new", data=booking(mentor, **changes))
+    response = client.post("/sessions/new", data=booking_form(mentor, **changes))
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in field_errors(page, field)
@@ -174,7 +174,7 @@ def test_booking_with_no_fields_at_all_is_400(client, auth, app, clock, mentor, 
 
 def test_booking_yourself_as_mentor_is_refused(client, auth, app, clock, mentor, mentee):
     auth.login(MENTEE_EMAIL)
-    response = client.post("/sessions/new", data=booking(mentee))
+    response = client.post("/sessions/new", data=booking_form(mentee))
     assert response.status_code == 400
     assert "yourself" in field_errors(response.get_data(as_text=True), "mentor")
 

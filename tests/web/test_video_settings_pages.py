@@ -3,9 +3,9 @@ import re
 
 import pytest
 
-from meetapp.accounts import create_user
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile
+from meetapp.services.accounts import create_user
 from tests.conftest import PASSWORD
 
 MENTOR_EMAIL = "mona.mentor@example.com"

@@ -1,10 +1,8 @@
-"""Health endpoints for load balancers: liveness without the database, readiness with it."""
+"""`/healthz` (liveness: the process answers) and `/healthz/ready` (readiness: the database answers)."""
 import sqlalchemy as sa
-from flask import Blueprint
 
 from meetapp.extensions import db, limiter
-
-bp = Blueprint("health", __name__)
+from meetapp.health import bp
 
 
 @bp.get("/healthz")

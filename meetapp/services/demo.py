@@ -4,13 +4,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from meetapp.accounts import create_user, find_user_by_email
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.extensions import db
-from meetapp.meetings import give_meeting
 from meetapp.models import MentoringSession, User
 from meetapp.outbox import notify
-from meetapp.scheduling import ensure_default_session_types, session_type_named
+from meetapp.services.accounts import create_user, find_user_by_email
+from meetapp.services.booking import ensure_default_session_types, session_type_named
+from meetapp.services.meetings import give_meeting
 
 DEMO_PASSWORD = "meetapp-demo"
 

@@ -9,7 +9,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from meetapp import meetings
 from meetapp.domain.scheduling import (
     DEFAULT_SESSION_TYPES,
     Action,
@@ -29,6 +28,7 @@ from meetapp.domain.scheduling import (
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile, SessionType, User
 from meetapp.outbox import notify
+from meetapp.services import meetings
 from meetapp.viewers import Viewer, as_user
 
 DEFAULT_SESSION_TYPE = "Standard"

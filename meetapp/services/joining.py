@@ -17,10 +17,10 @@ from meetapp.domain.join_tokens import InvalidJoinToken, JoinClaim, JoinTokens
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.video import Participant, join_url
 from meetapp.extensions import db
-from meetapp.join_limit import count_refusal
-from meetapp.meetings import host_start_url, jitsi_settings, meeting_of
 from meetapp.models import AttendanceEvent, MentoringSession, SessionType, User
-from meetapp.urls import public_url
+from meetapp.services.meetings import host_start_url, jitsi_settings, meeting_of
+from meetapp.web.rate_limits import count_refusal
+from meetapp.web.urls import public_url
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from meetapp.domain.video import (
     preview_url,
 )
 from meetapp.extensions import db
-from meetapp.meetings import check_connection, is_connected, jitsi_settings, needs_provider_user, renew_meeting
 from meetapp.models import MentorProfile, User
 from meetapp.outbox import notify
 from meetapp.providers import ProviderError
-from meetapp.scheduling import upcoming_sessions_of_mentor
+from meetapp.services.booking import upcoming_sessions_of_mentor
+from meetapp.services.meetings import check_connection, is_connected, jitsi_settings, needs_provider_user, renew_meeting
 from meetapp.viewers import Viewer
 
 # Passed as `manual_url`, `zoom_user` or `google_user` to leave the saved value as it is
