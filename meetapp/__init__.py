@@ -5,13 +5,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from dotenv import load_dotenv
-from flask import Flask, current_app, request
-from flask_limiter.util import get_qualified_name
-from werkzeug.middleware.proxy_fix import ProxyFix
+from flask import Flask
 
-from meetapp import autocommit, connections, viewers
 from meetapp import config as app_config
-from meetapp.cookie_sessions import RememberingCookieSessions
 from meetapp.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,13 +22,11 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure(app, config)
-    register_cookie_sessions(app)
-    register_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
-    register_security_headers(app)
+    register_security(app)
     register_commands(app)
     return app
 
@@ -48,65 +42,23 @@ def configure(app: Flask, config: dict | None) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
 
 
-def register_cookie_sessions(app: Flask) -> None:
-    # Flask's signed cookies, verified once per process for each cookie value seen (cookie_sessions).
-    app.session_interface = RememberingCookieSessions()
-
-
-def register_proxy_fix(app: Flask) -> None:
-    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and scheme from their headers.
-
-    Without it every request seems to come from the proxy, and one client's refused
-    logins would lock everyone out. Never trust the headers without a proxy: anyone could set them.
-    """
-    hops = app.config.get("TRUSTED_PROXIES", 0)
-    if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
-
-
 def register_extensions(app: Flask) -> None:
+    from meetapp import connections
+    from meetapp.services.accounts import load_user
+
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         with app.app_context():
             connections.ping_when_idle(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
-    csrf.init_app(app)
-    mail.init_app(app)
-    limiter.init_app(app)
-    limiter.request_filter(_without_rate_limits)
-    # On PostgreSQL, polls, dashboards and joins read (and log a join) without a transaction (see autocommit).
-    autocommit.register(app)
-
+    login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
-
-    # Every logged-in request starts here: the viewer as one flat row (see viewers).
-    login_manager.user_loader(viewers.load)
-
-
-def _without_rate_limits() -> bool:
-    """True for a request whose endpoint no rate limit applies to, so Flask-Limiter skips it at once.
-
-    Only a few views (logging in, joining) have limits, and there are no app-wide ones; without
-    this, every page and every status poll would pay for Flask-Limiter working out that there
-    is nothing to check. Decided once per endpoint, from the limiter's own records.
-    """
-    endpoint = request.endpoint
-    known = current_app.extensions.setdefault("meetapp.unlimited_endpoints", {})
-    unlimited = known.get(endpoint)
-    if unlimited is None:
-        manager = limiter.limit_manager
-        view = current_app.view_functions.get(endpoint or "")
-        unlimited = known[endpoint] = bool(
-            view is not None
-            and not manager.default_limits
-            and not manager.application_limits
-            and not manager.decorated_limits(get_qualified_name(view))
-            and not (request.blueprint and manager.blueprint_limits(current_app, request.blueprint))
-        )
-    return unlimited
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
@@ -159,20 +111,10 @@ def register_template_helpers(app: Flask) -> None:
     register(app)
 
 
-def register_security_headers(app: Flask) -> None:
-    csp = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-    )
+def register_security(app: Flask) -> None:
+    from meetapp.web.security import register
 
-    @app.after_request
-    def add_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Content-Security-Policy", csp)
-        return response
+    register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -9,7 +9,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from meetapp.domain.scheduling import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, InvalidRequest, Role
+from meetapp.domain.errors import InvalidRequest
+from meetapp.domain.scheduling import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, Role
 from meetapp.domain.timeutil import utcnow
 from meetapp.extensions import db
 from meetapp.models import SessionType

@@ -146,6 +146,22 @@ def _google(environ: Mapping[str, str]) -> dict:
     }
 
 
+# Where a developer's browser and the test client reach the app, whatever PUBLIC_BASE_URL says.
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _trusted_hosts(environ: Mapping[str, str], public_base_url: str, env: str) -> list[str]:
+    """The host names requests may be addressed to (Flask's TRUSTED_HOSTS): PUBLIC_BASE_URL's, any
+    listed in TRUSTED_HOSTS (say, the address a load balancer's health check uses), and, outside
+    production, this machine's. Any other Host header is a 400, so no link or redirect the app
+    builds can point at a host a client made up."""
+    hosts = [urlsplit(public_base_url).hostname]
+    hosts += [host.strip().lower() for host in environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()]
+    if env != "production":
+        hosts += LOCAL_HOSTS
+    return list(dict.fromkeys(hosts))
+
+
 def _worker(environ: Mapping[str, str]) -> dict:
     """How `flask worker` delivers the outbox: batches, leases, SMTP timeouts and retries."""
     settings = {
@@ -183,13 +199,16 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     secure_cookies = env == "production"
+    public_base_url = environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/") or "http://127.0.0.1:5000"
+    if urlsplit(public_base_url).scheme not in ("https", "http") or not urlsplit(public_base_url).hostname:
+        raise ConfigError(f"PUBLIC_BASE_URL must be an https:// address, got {public_base_url!r}.")
 
     config = {
         "MEETAPP_ENV": env,
         "SECRET_KEY": secret_key,
         "SECRET_KEY_FALLBACKS": fallbacks,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "PUBLIC_BASE_URL": environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/") or "http://127.0.0.1:5000",
+        "PUBLIC_BASE_URL": public_base_url,
         **_jitsi(environ),
         "JITSI_ALLOW_EARLY_MINUTES": _int(environ, "JITSI_ALLOW_EARLY_MINUTES", 15),
         "JITSI_MAX_LATE_MINUTES": _int(environ, "JITSI_MAX_LATE_MINUTES", 30),
@@ -197,9 +216,13 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
         # Keeps this deployment's counters apart from anything else in the same Redis.
         "RATELIMIT_KEY_PREFIX": environ.get("RATELIMIT_KEY_PREFIX", "").strip() or "meetapp",
-        # How many reverse proxies stand in front of the app; their X-Forwarded-* headers are trusted
-        # (client address for rate limits and the attendance log, scheme, host). 0: none are.
+        # How many reverse proxies stand in front of the app; their X-Forwarded-For and -Proto are
+        # trusted (the client's address for rate limits and the attendance log, the scheme). 0: none are.
         "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0, unit="proxies"),
+        # X-Forwarded-Host and -Prefix only when the proxy is known to set them itself (see web.security).
+        "TRUSTED_PROXY_HOST": _flag(environ, "TRUSTED_PROXY_HOST", False),
+        "TRUSTED_PROXY_PREFIX": _flag(environ, "TRUSTED_PROXY_PREFIX", False),
+        "TRUSTED_HOSTS": _trusted_hosts(environ, public_base_url, env),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Per address and per account; failed attempts only (see auth.routes).
         "LOGIN_RATE_LIMIT_PER_ADDRESS": _rate_limit(environ, "LOGIN_RATE_LIMIT_PER_ADDRESS", "20 per minute;100 per hour"),

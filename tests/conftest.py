@@ -4,6 +4,7 @@ Every test that uses `app` runs once on a fresh SQLite file and, when
 TEST_DATABASE_URL is set (always under CI=true), once on PostgreSQL.
 """
 import os
+import re
 import socket
 import uuid
 from contextlib import contextmanager
@@ -158,6 +159,11 @@ def counted_queries(app):
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def table_read_by(statement: str) -> str:
+    """The first table a SELECT reads from (`SELECT … FROM users …` → "users")."""
+    return re.search(r"\bFROM\s+(\w+)", statement).group(1)
 
 
 class People:

@@ -33,5 +33,12 @@ def authenticate() -> None:
         request.get_data(cache=True)
 
 
+@bp.after_request
+def keep_out_of_caches(response):
+    # Answers carry the caller's own join links and personal data: no cache may keep them.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def api_user() -> User:
     return g.api_user

@@ -1,7 +1,56 @@
-"""JSON errors for the API: `{"error": code, "message": sentence, "fields"?: {...}}`."""
+"""JSON errors for the API: `{"error": code, "message": sentence, "fields"?: {...}}`.
+
+The domain's refusals become a status and a stable error code here, and its field names
+the API's spellings (`starts_at` → `startsAt`).
+"""
 from meetapp.api import bp
-from meetapp.domain.scheduling import InvalidRequest, SchedulingError
+from meetapp.domain.errors import (
+    AlreadyCancelled,
+    AlreadyConfirmed,
+    ChangedMeanwhile,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidRequest,
+    MenteeBusy,
+    MentorBusy,
+    NotFound,
+    NotMentee,
+    NotMentor,
+    NotParticipant,
+    SessionCancelled,
+    SessionOver,
+)
 from meetapp.web.errors import json_error
+
+# Most specific first: the first kind an error is decides its answer.
+DOMAIN_ERRORS = (
+    (InvalidRequest, 400, "validation_error"),
+    (NotParticipant, 403, "not_participant"),
+    (NotMentor, 403, "not_mentor"),
+    (NotMentee, 403, "not_mentee"),
+    (Forbidden, 403, "forbidden"),
+    (NotFound, 404, "not_found"),
+    (MentorBusy, 409, "mentor_busy"),
+    (MenteeBusy, 409, "mentee_busy"),
+    (AlreadyConfirmed, 409, "already_confirmed"),
+    (AlreadyCancelled, 409, "already_cancelled"),
+    (SessionCancelled, 409, "cancelled"),
+    (SessionOver, 409, "session_over"),
+    (ChangedMeanwhile, 409, "changed"),
+    (Conflict, 409, "conflict"),
+)
+# The API's names for the domain's fields; the rest are spelt the same.
+API_FIELDS = {
+    "mentor": "mentorId",
+    "session_type": "sessionType",
+    "starts_at": "startsAt",
+    "duration_minutes": "durationMinutes",
+    "manual_url": "manualMeetingUrl",
+    "zoom_user": "zoomUser",
+    "google_user": "googleUser",
+    "apply_to_upcoming": "applyToUpcoming",
+}
 
 
 class ApiError(Exception):
@@ -12,6 +61,10 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.fields, self.headers = status, code, message, fields, headers
 
 
+def api_fields(fields: dict[str, str]) -> dict[str, str]:
+    return {API_FIELDS.get(name, name): message for name, message in fields.items()}
+
+
 @bp.errorhandler(ApiError)
 def api_error(error: ApiError):
     response, status = json_error(error.status, error.code, error.message, error.fields)
@@ -19,7 +72,8 @@ def api_error(error: ApiError):
     return response, status
 
 
-@bp.errorhandler(SchedulingError)
-def scheduling_error(error: SchedulingError):
-    fields = error.fields if isinstance(error, InvalidRequest) else None
-    return json_error(error.status, error.code, error.message, fields)
+@bp.errorhandler(DomainError)
+def domain_error(error: DomainError):
+    status, code = next((status, code) for kind, status, code in DOMAIN_ERRORS if isinstance(error, kind))
+    fields = api_fields(error.fields) if isinstance(error, InvalidRequest) else None
+    return json_error(status, code, error.message, fields)

@@ -3,12 +3,13 @@ from flask import request, url_for
 
 from meetapp.api import bp
 from meetapp.api.auth import api_user
-from meetapp.api.errors import ApiError
+from meetapp.api.errors import ApiError, api_fields
 from meetapp.domain.access import Access, AccessStatus, JoinRefusal
-from meetapp.domain.scheduling import Forbidden, InvalidRequest
+from meetapp.domain.errors import InvalidRequest, NotMentor
+from meetapp.domain.permissions import sees_attendance
 from meetapp.domain.timeutil import iso_z, parse_aware_iso, utcnow
 from meetapp.models import MentoringSession, User
-from meetapp.services import booking, joining, video_settings
+from meetapp.services import booking, join_links, joining, video_settings, windows
 
 
 def session_json(session: MentoringSession, viewer: User) -> dict:
@@ -23,7 +24,7 @@ def session_json(session: MentoringSession, viewer: User) -> dict:
         "endsAt": iso_z(session.ends_at),
         "durationMinutes": session.duration_minutes,
         "provider": session.video_provider,
-        "joinUrl": joining.join_link(session, viewer, utcnow()),
+        "joinUrl": join_links.join_link(session, viewer, utcnow()),
     }
     if session.cancelled_at is not None:
         body["cancellation"] = {
@@ -51,21 +52,31 @@ def json_body() -> dict:
         raise ApiError(400, "invalid_json", "The body is not valid JSON.")
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object.")
-    # PostgreSQL cannot store a NUL character, and no person types one.
-    nul_fields = [name for name, value in body.items() if has_nul(name) or has_nul(value)]
-    if nul_fields:
-        raise InvalidRequest(dict.fromkeys(nul_fields, "Text must not contain NUL characters."))
+    # PostgreSQL cannot store a NUL character, and no person types one. A lone UTF-16 surrogate
+    # ("\ud800" in JSON) is no character at all: no database and no mail could take it.
+    unstorable = {
+        name: problem for name, value in body.items() if (problem := unstorable_text(name) or unstorable_text(value))
+    }
+    if unstorable:
+        raise ApiError(400, "validation_error", "Some fields need attention.", fields=unstorable)
     return body
 
 
-def has_nul(value: object) -> bool:
+def unstorable_text(value: object) -> str | None:
+    """Why some text in `value` (a JSON value, nested or not) cannot be stored, or None."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return "Text must not contain NUL characters."
+        if not value.isascii() and any("\ud800" <= char <= "\udfff" for char in value):
+            return "Text must be valid Unicode (it holds a lone surrogate)."
+        return None
     if isinstance(value, dict):
-        return any(has_nul(key) or has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(has_nul(item) for item in value)
-    return False
+        items = [item for pair in value.items() for item in pair]
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    return next((problem for item in items if (problem := unstorable_text(item))), None)
 
 
 def time_field(body: dict, name: str, errors: dict[str, str]):
@@ -84,11 +95,11 @@ def time_field(body: dict, name: str, errors: dict[str, str]):
 
 
 def with_parse_errors(errors: dict[str, str], call):
-    """Run a scheduling call; parse errors found earlier take precedence over its own field errors."""
+    """Run a booking call; parse errors found earlier take precedence over its own field errors."""
     try:
         return call()
     except InvalidRequest as exc:
-        raise InvalidRequest({**exc.fields, **errors}) from None
+        raise ApiError(400, "validation_error", exc.message, fields={**api_fields(exc.fields), **errors}) from None
 
 
 @bp.post("/mentoring/sessions")
@@ -168,7 +179,7 @@ def generate_link(session_id: str):
     user = api_user()
     session = booking.session_for(user, session_id, admins_too=True)
     session = booking.new_meeting_link(session, user=user, now=utcnow())
-    link = {"provider": session.video_provider, "joinUrl": joining.join_link(session, user, utcnow())}
+    link = {"provider": session.video_provider, "joinUrl": join_links.join_link(session, user, utcnow())}
     return {"meetingLink": link, "session": session_json(session, user)}
 
 
@@ -231,10 +242,10 @@ def session_access(session_id: str):
     user = api_user()
     session = booking.session_for(user, session_id)
     now = utcnow()
-    access = joining.access_for(session, user, now)
+    access = windows.access_of(session, user, now)
     body = {"session": session.id, "provider": session.video_provider, "access": access_json(access)}
     if access.can_join:
-        body["joinUrl"] = joining.join_link(session, user, now)
+        body["joinUrl"] = join_links.join_link(session, user, now)
     return body
 
 
@@ -262,8 +273,8 @@ def join_session(session_id: str):
 def attendance(session_id: str):
     user = api_user()
     session = booking.session_for(user, session_id, admins_too=True)
-    if not user.is_admin and user.id != session.mentor_id:
-        raise Forbidden("Only the mentor (or an admin) sees who joined.", "not_mentor")
+    if not sees_attendance(user.id, user.role, session.mentor_id):
+        raise NotMentor("Only the mentor (or an admin) sees who joined.")
     events = [
         {"userId": event.user_id, "at": iso_z(event.at), "outcome": event.outcome, "reason": event.reason}
         for event, _ in joining.attendance_of(session)

@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetapp.auth import bp
 from meetapp.auth.forms import LoginForm, LogoutForm, RegistrationForm
-from meetapp.domain.scheduling import InvalidRequest
+from meetapp.domain.errors import InvalidRequest
 from meetapp.extensions import limiter
 from meetapp.models import normalise_email
 from meetapp.services.accounts import create_user, find_user_by_email

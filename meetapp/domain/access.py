@@ -1,11 +1,12 @@
 """The access window: when a participant may join a session, and how to tell them.
 
-One call to `evaluate` answers everything the API, the join proxy, the dashboard
-fragment and the waiting page need, for one `now`.
+`access_window` is the one rule for when a session can be joined; one call to `evaluate`
+answers everything the API, the join proxy, the dashboard fragment and the waiting page
+need, for one `now`.
 """
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -21,16 +22,32 @@ class AccessStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class WindowMinutes:
+    """How many minutes before the start joining opens, and after the end it closes."""
+
+    early: int
+    late: int
+
+
+@dataclass(frozen=True)
 class Window:
     opens_at: datetime
     closes_at: datetime
 
-    @classmethod
-    def around(cls, starts_at: datetime, ends_at: datetime, early_minutes: int, late_minutes: int) -> "Window":
-        return cls(starts_at - timedelta(minutes=early_minutes), ends_at + timedelta(minutes=late_minutes))
-
     def contains(self, now: datetime) -> bool:
         return self.opens_at <= now < self.closes_at
+
+
+def access_window(
+    *, starts_at: datetime, ends_at: datetime, early_minutes: int | None, late_minutes: int | None, defaults: WindowMinutes
+) -> Window:
+    """The one rule for when a session can be joined: from `early` minutes before its start until
+    `late` minutes after its end, each the session type's own minutes or, where the type leaves
+    them empty (None), the configured default. Joins, mails, reminders, the dashboard and the
+    provider retries all take their window from here."""
+    early = early_minutes if early_minutes is not None else defaults.early
+    late = late_minutes if late_minutes is not None else defaults.late
+    return Window(starts_at - timedelta(minutes=early), ends_at + timedelta(minutes=late))
 
 
 @dataclass(frozen=True)
@@ -44,9 +61,6 @@ class Access:
     next_change: datetime | None
     # Nothing will change any more: cancelled, or the window has closed.
     final: bool
-    # Until when everything a person is shown of this (status, message, countdown, next poll) stays
-    # exactly as it is now: a rendering of it may be sent again until then.
-    shown_until: datetime
 
     @property
     def can_join(self) -> bool:
@@ -92,8 +106,7 @@ def evaluate(
     status: SessionStatus,
     starts_at: datetime,
     ends_at: datetime,
-    early_minutes: int,
-    late_minutes: int,
+    window: Window,
     now: datetime,
     timezone: str = "UTC",
 ) -> Access:
@@ -102,7 +115,6 @@ def evaluate(
     Cancellation comes first, then confirmation, then the clock: the same order in
     which the join proxy refuses.
     """
-    window = Window.around(starts_at, ends_at, early_minutes, late_minutes)
     until_open = max(0, math.ceil((window.opens_at - now).total_seconds()))
     until_close = max(0, math.ceil((window.closes_at - now).total_seconds()))
     closed = now >= window.closes_at
@@ -112,68 +124,23 @@ def evaluate(
         return _clock_time(instant, now, zone)
 
     if status is SessionStatus.CANCELLED:
-        return Access(
-            AccessStatus.CANCELLED, "This session was cancelled.", window, until_open, until_close, None, True, FOREVER
-        )
+        return Access(AccessStatus.CANCELLED, "This session was cancelled.", window, until_open, until_close, None, True)
     if status is SessionStatus.PENDING:
         message = "This session was never confirmed." if closed else "Waiting for the mentor to confirm this session."
-        shown_until = FOREVER if closed else window.closes_at
-        return Access(AccessStatus.PENDING, message, window, until_open, until_close, None, closed, shown_until)
-    # Texts that name a day ("at 14:45" today, "on Tue 24 Nov at 14:45") change at the viewer's midnight.
-    midnight = _next_midnight(now, zone)
+        return Access(AccessStatus.PENDING, message, window, until_open, until_close, None, closed)
     if now < window.opens_at:
         message = f"Joining opens {at(window.opens_at)} ({_in(window.opens_at - now)})."
-        shown_until = min(_countdown_holds_until(window.opens_at, now, until_open), midnight)
-        return Access(
-            AccessStatus.TOO_EARLY, message, window, until_open, until_close, window.opens_at, False, shown_until
-        )
+        return Access(AccessStatus.TOO_EARLY, message, window, until_open, until_close, window.opens_at, False)
     if closed:
         message = f"This session has ended; joining closed {at(window.closes_at)}."
-        return Access(AccessStatus.EXPIRED, message, window, 0, 0, None, True, midnight)
+        return Access(AccessStatus.EXPIRED, message, window, 0, 0, None, True)
     if now < starts_at:
         message = f"You can join now. Your session starts {_in(starts_at - now)}."
-        # "in N minutes" counts whole minutes up to the start.
-        text_until = starts_at - timedelta(minutes=math.ceil((starts_at - now).total_seconds() / 60) - 1)
     elif now < ends_at:
         message = "You can join now. Your session is under way."
-        text_until = ends_at
     else:
         message = f"You can still join until {_clock_time(window.closes_at, now, zone, bare=True)}."
-        text_until = midnight
-    # The next poll comes sooner in the window's last minute; the Join link is signed to the second.
-    poll_until = (
-        window.closes_at - timedelta(seconds=until_close - 1) if until_close <= 60 else window.closes_at - timedelta(seconds=60)
-    )
-    next_second = datetime.fromtimestamp(math.floor(now.timestamp()) + 1, UTC)
-    shown_until = min(text_until, poll_until, next_second)
-    return Access(AccessStatus.AVAILABLE, message, window, 0, until_close, window.closes_at, False, shown_until)
-
-
-FOREVER = datetime.max.replace(tzinfo=UTC)
-
-
-def _next_midnight(now: datetime, zone: ZoneInfo) -> datetime:
-    """When the viewer's calendar day after `now` begins."""
-    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
-    return datetime.combine(tomorrow, time(0), tzinfo=zone).astimezone(UTC)
-
-
-def _countdown_holds_until(opens_at: datetime, now: datetime, until_open: int) -> datetime:
-    """Until when the countdown to `opens_at`, its "(in …)" and the next poll read as they do at `now`.
-
-    `until_open` (whole seconds, rounded up) keeps its value until `opens_at - (until_open - 1) s`.
-    From two days out only whole days are shown (countdown and "in N days" both), so the text
-    holds until one of the two day counts drops.
-    """
-    if until_open < 2 * 86400:
-        return opens_at - timedelta(seconds=until_open - 1)
-    days = until_open // 86400
-    minutes = math.ceil((opens_at - now).total_seconds() / 60)
-    in_days = minutes // (24 * 60)
-    return min(
-        opens_at - timedelta(seconds=days * 86400 - 1),
-        opens_at - timedelta(minutes=in_days * 24 * 60 - 1),
-    )
+    return Access(AccessStatus.AVAILABLE, message, window, 0, until_close, window.closes_at, False)
 
 
 def _in(delta: timedelta) -> str:
@@ -194,8 +161,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def _clock_time(instant: datetime, now: datetime, zone: ZoneInfo, bare: bool = False) -> str:
     """'at 14:45' today, 'on Tue 24 Nov at 14:45' on another day, in the viewer's zone.
 
-    Spelled out rather than strftime'd: the same English whatever the process locale, and a
-    dashboard asks for fifty of these.
+    Spelled out rather than strftime'd: the same English whatever the process locale.
     """
     local = instant.astimezone(zone)
     clock = f"{local.hour:02d}:{local.minute:02d}"

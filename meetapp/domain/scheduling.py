@@ -1,12 +1,23 @@
 """Booking rules and the session lifecycle: who may do what, and in which state.
 
-Every refusal is a `SchedulingError` carrying a stable code for the API and a
-sentence for a person; the web layers only translate it to a status code.
+Every refusal is one of the domain's errors (meetapp.domain.errors), with a sentence
+for a person; the web layers translate it to a status code and an error code.
 """
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from meetapp.domain.errors import (
+    AlreadyCancelled,
+    AlreadyConfirmed,
+    DomainError,
+    InvalidRequest,
+    NotMentor,
+    NotParticipant,
+    SessionCancelled,
+    SessionOver,
+)
 
 MIN_DURATION_MINUTES = 15
 MAX_DURATION_MINUTES = 240
@@ -42,43 +53,6 @@ class Action(StrEnum):
     NEW_LINK = "new_link"
 
 
-class SchedulingError(Exception):
-    status = 400
-    code = "invalid"
-
-    def __init__(self, message: str, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-
-
-class InvalidRequest(SchedulingError):
-    """Input that can never succeed as given; `fields` maps field names to messages."""
-
-    status = 400
-    code = "validation_error"
-
-    def __init__(self, fields: dict[str, str], message: str = "Some fields need attention."):
-        super().__init__(message)
-        self.fields = fields
-
-
-class Forbidden(SchedulingError):
-    status = 403
-    code = "forbidden"
-
-
-class NotFound(SchedulingError):
-    status = 404
-    code = "not_found"
-
-
-class Conflict(SchedulingError):
-    status = 409
-    code = "conflict"
-
-
 def new_session_id() -> str:
     """An opaque, unguessable session id (96 random bits), never a sequence number."""
     return secrets.token_urlsafe(12)
@@ -102,14 +76,14 @@ class BookingCheck:
             raise InvalidRequest(dict(self.errors))
 
 
-def check_duration(duration_minutes: object, check: BookingCheck, name: str = "durationMinutes") -> None:
+def check_duration(duration_minutes: object, check: BookingCheck, name: str = "duration_minutes") -> None:
     if isinstance(duration_minutes, bool) or not isinstance(duration_minutes, int):
         check.add(name, "Give the duration as a whole number of minutes.")
     elif not MIN_DURATION_MINUTES <= duration_minutes <= MAX_DURATION_MINUTES:
         check.add(name, f"The duration must be between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes.")
 
 
-def check_start(starts_at: datetime | None, now: datetime, check: BookingCheck, name: str = "startsAt") -> None:
+def check_start(starts_at: datetime | None, now: datetime, check: BookingCheck, name: str = "starts_at") -> None:
     if starts_at is None:
         return
     if starts_at <= now:
@@ -129,27 +103,27 @@ def check_cancel_reason(reason: object, check: BookingCheck) -> None:
 
 def check_participant(user_id: int, mentor_id: int, mentee_id: int) -> None:
     if user_id not in (mentor_id, mentee_id):
-        raise Forbidden("This session belongs to other people.", "not_participant")
+        raise NotParticipant("This session belongs to other people.")
 
 
 def check_transition(action: Action, status: SessionStatus, ends_at: datetime, now: datetime) -> None:
-    """Refuse an action that does not apply to the session's current state (409)."""
+    """Refuse an action that does not apply to the session's current state."""
     if status is SessionStatus.CANCELLED:
         if action is Action.CANCEL:
-            raise Conflict("This session is already cancelled.", "already_cancelled")
-        raise Conflict("This session was cancelled; book a new one instead.", "cancelled")
+            raise AlreadyCancelled("This session is already cancelled.")
+        raise SessionCancelled("This session was cancelled; book a new one instead.")
     if ends_at <= now:
-        raise Conflict("This session is over and can no longer be changed.", "session_over")
+        raise SessionOver("This session is over and can no longer be changed.")
     if action is Action.CONFIRM and status is SessionStatus.CONFIRMED:
-        raise Conflict("This session is already confirmed.", "already_confirmed")
+        raise AlreadyConfirmed("This session is already confirmed.")
 
 
 def check_may_act(action: Action, user_id: int, mentor_id: int, mentee_id: int) -> None:
     check_participant(user_id, mentor_id, mentee_id)
     if action is Action.CONFIRM and user_id != mentor_id:
-        raise Forbidden("Only the mentor can confirm a session.", "not_mentor")
+        raise NotMentor("Only the mentor can confirm a session.")
     if action is Action.NEW_LINK and user_id != mentor_id:
-        raise Forbidden("Only the mentor (or an admin) can make a new meeting link.", "not_mentor")
+        raise NotMentor("Only the mentor (or an admin) can make a new meeting link.")
 
 
 def allowed_actions(user_id: int, mentor_id: int, mentee_id: int, status: SessionStatus, ends_at: datetime, now: datetime) -> set[Action]:
@@ -159,7 +133,7 @@ def allowed_actions(user_id: int, mentor_id: int, mentee_id: int, status: Sessio
         try:
             check_may_act(action, user_id, mentor_id, mentee_id)
             check_transition(action, status, ends_at, now)
-        except SchedulingError:
+        except DomainError:
             continue
         allowed.add(action)
     return allowed

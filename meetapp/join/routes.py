@@ -2,8 +2,8 @@
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
-from meetapp.autocommit import autocommit
 from meetapp.domain.access import JoinRefusal
+from meetapp.domain.permissions import refusal_tells_about_session
 from meetapp.domain.timeutil import utcnow
 from meetapp.join import bp
 from meetapp.services import joining
@@ -26,25 +26,26 @@ def keep_out_of_caches_and_referrers(response):
 
 
 # No 308 from "/join//x" to "/join/x": a mangled link is a 404, not a redirect.
-# Refusals are rate-limited per address where they happen, in `joining` (see meetapp.web.rate_limits).
+# Not @login_required: an attempt by someone not logged in is logged too, before the login page.
 @bp.get("/join/<token>", merge_slashes=False)
-@autocommit
 def enter(token: str):
     now = utcnow()
-    # One SELECT reads the session as a flat row and, with it, whoever the login cookie names;
-    # Flask-Login then takes that viewer without a query of its own (see viewers.prefetch).
-    claim, target = joining.target_of_token(token, now)
     if not current_user.is_authenticated:
-        joining.record_anonymous_attempt(target, now, request.remote_addr)
+        joining.log_anonymous_attempt(token, now, request.remote_addr)
         return redirect(url_for("auth.login", next=request.path))
-    viewer = current_user._get_current_object()
-    attempt = joining.attempt_by_claim(claim, target, viewer, now, request.remote_addr)
+    attempt = joining.attempt_by_token(token, current_user, now, request.remote_addr)
     if attempt.meeting_url is not None:
         return joining.redirect_to_meeting(attempt.meeting_url)
-    # A refusal explains itself with the whole session: the one path that loads it.
-    session = attempt.session()
     if attempt.refusal is JoinRefusal.TOO_EARLY:
-        return render_template("join/waiting.html", session=session, access=attempt.access, token=token, now=now)
+        return render_template(
+            "join/waiting.html", session=attempt.session, access=attempt.access, token=token, now=now
+        )
     status, title = REFUSAL_PAGES[attempt.refusal]
-    context = {"refusal": attempt.refusal.value, "title": title, "session": session, "access": attempt.access}
+    context = {
+        "refusal": attempt.refusal.value,
+        "title": title,
+        # Only a participant hears about the session; a stranger's or a bad link says nothing of it.
+        "session": attempt.session if refusal_tells_about_session(attempt.refusal) else None,
+        "access": attempt.access,
+    }
     return render_template("join/refused.html", **context), status

@@ -16,11 +16,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from meetapp.domain.calendar import CalendarPerson, Invite, event_uid, invite_ics
 from meetapp.domain.notifications import MailKind, duration_words
 from meetapp.domain.scheduling import SessionStatus
-from meetapp.domain.timeutil import to_local
+from meetapp.domain.timeutil import minutes_between, to_local
 from meetapp.domain.video import PROVIDER_LABELS
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, OutboxMail, User
-from meetapp.services.joining import join_link, window_minutes
+from meetapp.services.join_links import join_link
+from meetapp.services.windows import window_of
 from meetapp.web.urls import public_host, public_url
 
 SUBJECT_LENGTH = 300
@@ -130,9 +131,9 @@ def _compose(session: MentoringSession, occasion: Occasion, recipient: User, now
 
 def _context(session: MentoringSession, occasion: Occasion, recipient: User, join_url: str | None, now: datetime) -> dict:
     tz = recipient.timezone
-    early, _late = window_minutes(session)
-    starts, ends = to_local(session.starts_at, tz), to_local(session.ends_at, tz)
-    opens = to_local(session.starts_at - timedelta(minutes=early), tz)
+    opens_at = window_of(session).opens_at
+    early = minutes_between(opens_at, session.starts_at)
+    starts, ends, opens = to_local(session.starts_at, tz), to_local(session.ends_at, tz), to_local(opens_at, tz)
     previous = to_local(occasion.previous_starts_at, tz) if occasion.previous_starts_at else None
     return {
         "recipient": recipient,
@@ -168,8 +169,7 @@ def _invite(session: MentoringSession, occasion: Occasion, recipient: User, link
         return None
     other = session.other_participant(recipient.id)
     tz = recipient.timezone
-    early, _late = window_minutes(session)
-    opens = to_local(session.starts_at - timedelta(minutes=early), tz)
+    opens = to_local(window_of(session).opens_at, tz)
     if occasion.kind is MailKind.CANCELLATION:
         description = f"Cancelled. {session.session_type.name} with {other.name}."
     else:

@@ -7,17 +7,28 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
-from meetapp.domain.scheduling import InvalidRequest, Role
+from meetapp.domain.errors import InvalidRequest
+from meetapp.domain.scheduling import Role
 from meetapp.domain.timeutil import is_timezone
 from meetapp.extensions import db
 from meetapp.models import ApiToken, MentorProfile, User, normalise_email
-from meetapp.viewers import Viewer, as_user
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 TOKEN_PREFIX = "mtk_"
 # last_used_at is a hint for the person, not an audit log: write it at most this often.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+# Ids are 32-bit integers: a larger number would overflow in PostgreSQL's hands.
+MAX_USER_ID = 2**31 - 1
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: the person the login cookie names, or None (which logs it out)."""
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 10) or int(user_id) > MAX_USER_ID:
+        return None
+    return db.session.get(User, int(user_id))
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -72,12 +83,11 @@ def create_user(*, email: str, name: str, role: str, password: str, timezone: st
     return user
 
 
-def update_profile(person: User | Viewer, *, name: str, timezone: str) -> None:
+def update_profile(user: User, *, name: str, timezone: str) -> None:
     """Change a person's display name and time zone; InvalidRequest on bad input, nothing written."""
     errors = check_profile_fields(name=name, timezone=timezone)
     if errors:
         raise InvalidRequest(errors)
-    user = as_user(person)
     user.name = name.strip()
     user.timezone = timezone
     db.session.commit()

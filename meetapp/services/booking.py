@@ -9,13 +9,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
+from meetapp.domain.errors import ChangedMeanwhile, MenteeBusy, MentorBusy, NotFound, NotMentee
+from meetapp.domain.permissions import may_view_session
 from meetapp.domain.scheduling import (
     DEFAULT_SESSION_TYPES,
     Action,
     BookingCheck,
-    Conflict,
-    Forbidden,
-    NotFound,
     SessionStatus,
     check_cancel_reason,
     check_duration,
@@ -29,7 +28,6 @@ from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile, SessionType, User
 from meetapp.outbox import notify
 from meetapp.services import meetings
-from meetapp.viewers import Viewer, as_user
 
 DEFAULT_SESSION_TYPE = "Standard"
 
@@ -63,12 +61,14 @@ def find_session(session_id: str) -> MentoringSession | None:
 
 
 def session_for(user: User, session_id: str, *, admins_too: bool = False) -> MentoringSession:
-    """The session if `user` takes part in it (or is an admin, where allowed); NotFound or Forbidden otherwise."""
+    """The session if `user` takes part in it (or, with `admins_too`, may look at it as an admin);
+    NotFound or NotParticipant otherwise."""
     session = find_session(session_id)
     if session is None:
         raise NotFound("There is no session with this id.")
-    if not (admins_too and user.is_admin):
-        check_participant(user.id, session.mentor_id, session.mentee_id)
+    if admins_too and may_view_session(user.id, user.role, session.mentor_id, session.mentee_id):
+        return session
+    check_participant(user.id, session.mentor_id, session.mentee_id)
     return session
 
 
@@ -82,9 +82,28 @@ def sessions_of(user: User) -> list[MentoringSession]:
     )
 
 
+PAST_SESSIONS_SHOWN = 20
+
+
+def upcoming_and_past(user: User, now: datetime) -> tuple[list[MentoringSession], list[MentoringSession]]:
+    """The person's sessions not yet over (soonest first), and the latest finished ones (latest first)."""
+    theirs = sa.select(MentoringSession).where(
+        sa.or_(MentoringSession.mentor_id == user.id, MentoringSession.mentee_id == user.id)
+    )
+    upcoming = db.session.scalars(
+        theirs.where(MentoringSession.ends_at > now).order_by(MentoringSession.starts_at, MentoringSession.id)
+    ).unique()
+    past = db.session.scalars(
+        theirs.where(MentoringSession.ends_at <= now)
+        .order_by(MentoringSession.starts_at.desc(), MentoringSession.id)
+        .limit(PAST_SESSIONS_SHOWN)
+    ).unique()
+    return list(upcoming), list(past)
+
+
 def book_session(
     *,
-    mentee: User | Viewer,
+    mentee: User,
     mentor_id: object,
     starts_at: datetime | None,
     duration_minutes: object,
@@ -96,27 +115,26 @@ def book_session(
     `starts_at` is None when the caller could not parse it (and has reported that).
     """
     if not mentee.is_mentee:
-        raise Forbidden("Only mentees can book sessions.", "not_mentee")
-    mentee = as_user(mentee)
+        raise NotMentee("Only mentees can book sessions.")
     check = BookingCheck()
     mentor = None
     if isinstance(mentor_id, bool) or not isinstance(mentor_id, int):
-        check.add("mentorId", "Choose a mentor.")
+        check.add("mentor", "Choose a mentor.")
     elif mentor_id == mentee.id:
-        check.add("mentorId", "You cannot book a session with yourself.")
+        check.add("mentor", "You cannot book a session with yourself.")
     else:
         mentor = db.session.get(User, mentor_id)
         if mentor is None or not mentor.is_mentor:
-            check.add("mentorId", "There is no mentor with this id.")
+            check.add("mentor", "There is no mentor with this id.")
     session_type = None
     if not isinstance(session_type_name, str) or len(session_type_name) > 80:
-        check.add("sessionType", "Give the session type by its name, e.g. Standard.")
+        check.add("session_type", "Give the session type by its name, e.g. Standard.")
     else:
         session_type = session_type_named(session_type_name)
         if session_type is None:
-            check.add("sessionType", f"There is no session type called {session_type_name[:80]!r}.")
+            check.add("session_type", f"There is no session type called {session_type_name[:80]!r}.")
     if starts_at is None:
-        check.add("startsAt", "Give a start time.")
+        check.add("starts_at", "Give a start time.")
     check_start(starts_at, now, check)
     check_duration(duration_minutes, check)
     check.raise_if_any()
@@ -195,7 +213,7 @@ def reschedule_session(
         duration_minutes = session.duration_minutes
     check = BookingCheck()
     if starts_at is None:
-        check.add("startsAt", "Give the new start time.")
+        check.add("starts_at", "Give the new start time.")
     check_start(starts_at, now, check)
     check_duration(duration_minutes, check)
     check.raise_if_any()
@@ -292,9 +310,9 @@ def _refuse_clashes(*, mentor_id: int, mentee_id: int, starts_at: datetime, ends
         return db.session.scalar(query.limit(1)) is not None
 
     if clash_with(MentoringSession.mentor_id == mentor_id):
-        raise Conflict("The mentor already has a session at that time. Pick another time.", "mentor_busy")
+        raise MentorBusy("The mentor already has a session at that time. Pick another time.")
     if clash_with(MentoringSession.mentee_id == mentee_id):
-        raise Conflict("The mentee already has another session at that time.", "mentee_busy")
+        raise MenteeBusy("The mentee already has another session at that time.")
 
 
 def _commit_change(queue_mail: Callable[[], None]) -> None:
@@ -305,7 +323,7 @@ def _commit_change(queue_mail: Callable[[], None]) -> None:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict("Someone changed this session at the same moment. Reload and try again.", "changed") from None
+        raise ChangedMeanwhile("Someone changed this session at the same moment. Reload and try again.") from None
     except BaseException:
         db.session.rollback()
         raise

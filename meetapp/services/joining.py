@@ -1,26 +1,32 @@
-"""Joining a session: its access window with the app's settings, signed join links, and the attempt log.
+"""Joining a session: the join status, the join decision, and the attempt log.
 
-Both doors — `/join/<token>` in a browser and `GET /api/…/join` — come through
-`attempt`: it decides in the contract's order, records the attempt, and only when
-the caller may join does it make the meeting address (which nothing else ever sees).
+Both doors, `/join/<token>` in a browser and `GET /api/…/join`, come through `attempt`.
+It decides in the contract's order, counts a refusal against the client's address,
+writes the attempt to the attendance log and commits it, and only when the caller may
+join does it make the meeting's address (which nothing else ever sees). The log is
+committed before the door answers: once a redirect is out, no crash can lose its row.
 """
 from dataclasses import dataclass
-from datetime import datetime
-from typing import NamedTuple
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Response, current_app, url_for
+from flask import Response
 
-from meetapp import autocommit, viewers
-from meetapp.domain.access import Access, JoinRefusal, evaluate, refuse_join
-from meetapp.domain.join_tokens import InvalidJoinToken, JoinClaim, JoinTokens
-from meetapp.domain.scheduling import SessionStatus
+from meetapp.domain.access import Access, JoinRefusal, refuse_join
+from meetapp.domain.join_tokens import InvalidJoinToken, JoinClaim
 from meetapp.domain.video import Participant, join_url
 from meetapp.extensions import db
-from meetapp.models import AttendanceEvent, MentoringSession, SessionType, User
+from meetapp.models import AttendanceEvent, MentoringSession, User
+from meetapp.services.booking import find_session
+from meetapp.services.join_links import join_path, join_tokens
 from meetapp.services.meetings import host_start_url, jitsi_settings, meeting_of
-from meetapp.web.rate_limits import count_refusal
-from meetapp.web.urls import public_url
+from meetapp.services.windows import access_of
+from meetapp.web.rate_limits import count_join_refusal
+
+# Someone not logged in who opens a link again and again is logged once a minute per address.
+ANONYMOUS_LOGGED_EVERY = timedelta(minutes=1)
+# The refusals a mentor's page shows; allowed joins are always shown, all of them.
+REFUSALS_SHOWN = 200
 
 
 @dataclass(frozen=True)
@@ -32,76 +38,19 @@ class JoinStatus:
     join_path: str | None
 
 
-class JoinTarget(NamedTuple):
-    """What a join attempt is decided on, read as one flat row: the session's state, its window,
-    its two people and its meeting. Named like MentoringSession's columns, so the meeting
-    helpers read either."""
-
-    id: str
-    status: SessionStatus
-    starts_at: datetime
-    ends_at: datetime
-    link_version: int
-    mentor_id: int
-    mentee_id: int
-    early_access_minutes: int | None
-    late_access_minutes: int | None
-    video_provider: str
-    meeting_kind: str
-    meeting_room: str | None
-    meeting_url: str | None
-    meeting_external_id: str | None
-    meeting_notice: str | None
-
-
-# Built once: every join reads one row with it, without building ORM objects it would not use.
-# The person following the link, if the login cookie names one, is read in the same query and
-# handed to Flask-Login (see viewers.read_along), so a join costs one SELECT, not two.
-_JOIN_TARGET = viewers.read_along(
-    sa.select(
-        MentoringSession.id,
-        MentoringSession.status,
-        MentoringSession.starts_at,
-        MentoringSession.ends_at,
-        MentoringSession.link_version,
-        MentoringSession.mentor_id,
-        MentoringSession.mentee_id,
-        SessionType.early_access_minutes,
-        SessionType.late_access_minutes,
-        MentoringSession.video_provider,
-        MentoringSession.meeting_kind,
-        MentoringSession.meeting_room,
-        MentoringSession.meeting_url,
-        MentoringSession.meeting_external_id,
-        MentoringSession.meeting_notice,
-    )
-    .join(SessionType, SessionType.id == MentoringSession.session_type_id)
-    .where(MentoringSession.id == sa.bindparam("session_id"))
-)
-_TARGET_WIDTH = len(JoinTarget._fields)
-
-
-def join_target(session_id: str, viewer_id: int | None = None) -> JoinTarget | None:
-    """The session a join names, as one flat row (one query), or None.
-
-    With `viewer_id`, the same query reads that person too and hands them to Flask-Login.
-    """
-    if not 0 < len(session_id) <= 32:
-        return None
-    row = autocommit.connection().execute(_JOIN_TARGET, {"session_id": session_id, "viewer_id": viewer_id}).first()
-    return JoinTarget(*viewers.own_part(row, _TARGET_WIDTH)) if row is not None else None
-
-
 @dataclass(frozen=True)
 class JoinAttempt:
-    target: JoinTarget | None
+    session: MentoringSession | None
     refusal: JoinRefusal | None
     access: Access | None = None
     meeting_url: str | None = None
 
-    def session(self) -> MentoringSession | None:
-        """The whole session, for a page that explains a refusal (one more query)."""
-        return db.session.get(MentoringSession, self.target.id) if self.target is not None else None
+
+def status_for(session: MentoringSession, viewer: User, now: datetime) -> JoinStatus:
+    """The viewer's join status; no SQL, so a page may ask it for every session it lists."""
+    access = access_of(session, viewer, now)
+    path = join_path(session, viewer, now, short_lived=True) if access.can_join else None
+    return JoinStatus(access, path)
 
 
 def redirect_to_meeting(meeting_url: str) -> Response:
@@ -112,156 +61,110 @@ def redirect_to_meeting(meeting_url: str) -> Response:
     )
 
 
-def default_window_minutes() -> tuple[int, int]:
-    """The configured early/late minutes, for session types that leave theirs empty."""
-    config = current_app.config
-    return config["JITSI_ALLOW_EARLY_MINUTES"], config["JITSI_MAX_LATE_MINUTES"]
-
-
-def window_minutes(session: MentoringSession | JoinTarget) -> tuple[int, int]:
-    """The session type's early/late minutes, or the configured defaults where it leaves them empty."""
-    if isinstance(session, JoinTarget):
-        own_early, own_late = session.early_access_minutes, session.late_access_minutes
-    else:
-        own_early, own_late = session.session_type.early_access_minutes, session.session_type.late_access_minutes
-    early, late = default_window_minutes()
-    return (own_early if own_early is not None else early, own_late if own_late is not None else late)
-
-
-def access_for(session: MentoringSession | JoinTarget, viewer: User | None, now: datetime) -> Access:
-    early, late = window_minutes(session)
-    return evaluate(
-        status=session.status,
-        starts_at=session.starts_at,
-        ends_at=session.ends_at,
-        early_minutes=early,
-        late_minutes=late,
-        now=now,
-        timezone=viewer.timezone if viewer is not None else "UTC",
-    )
-
-
-def join_tokens() -> JoinTokens:
-    return JoinTokens(current_app.config["SECRET_KEY"], current_app.config.get("SECRET_KEY_FALLBACKS", []))
-
-
-def _join_token(session: MentoringSession, user: User, now: datetime, *, short_lived: bool) -> str:
-    return join_tokens().issue(JoinClaim(session.id, user.id, session.link_version, short_lived), now)
-
-
-def join_path(session: MentoringSession, user: User, now: datetime, *, short_lived: bool) -> str:
-    """`/join/<token>` for this person; short-lived for buttons, long-lived for mail and calendars."""
-    return url_for("join.enter", token=_join_token(session, user, now, short_lived=short_lived))
-
-
-def status_for(session: MentoringSession, viewer: User, now: datetime) -> JoinStatus:
-    """The viewer's join status; no SQL, so a page may ask it for every session it lists."""
-    access = access_for(session, viewer, now)
-    path = join_path(session, viewer, now, short_lived=True) if access.can_join else None
-    return JoinStatus(access, path)
-
-
-def join_link(session: MentoringSession, user: User, now: datetime) -> str:
-    """The absolute, long-lived join link written into API answers, emails and calendar files."""
-    return public_url("join.enter", token=_join_token(session, user, now, short_lived=False))
-
-
-def target_of_token(token: str, now: datetime) -> tuple[JoinClaim | None, JoinTarget | None]:
-    """The claim a join link makes, and the session it names; (None, None) for a link that is not ours.
-
-    Whoever the login cookie names is read along with the session (see join_target).
-    """
+def read_link(token: str, now: datetime) -> tuple[JoinClaim | None, MentoringSession | None]:
+    """The claim a join link makes and the session it names; (None, None) for a link that is not ours."""
     try:
         claim = join_tokens().read(token, now)
     except InvalidJoinToken:
         return None, None
-    return claim, join_target(claim.session_id, viewers.cookie_user_id())
+    return claim, find_session(claim.session_id)
 
 
-def attempt_by_claim(
-    claim: JoinClaim | None, target: JoinTarget | None, user: User, now: datetime, address: str | None
-) -> JoinAttempt:
-    """`user` follows a join link whose claim and session `target_of_token` read.
-
-    A refusal counts against `address` first, and raises TooManyRefusals (429) unrecorded
-    once the address is over its limit: a flood of refusals writes no flood of rows.
-    """
-    if target is None:
-        count_refusal(address)
-        return JoinAttempt(None, JoinRefusal.NOT_FOUND)
-    return _attempt(target, user, now, address, claim)
+def attempt_by_token(token: str, user: User, now: datetime, address: str | None) -> JoinAttempt:
+    """`user` follows the join link `token` (the browser's door)."""
+    claim, session = read_link(token, now)
+    return attempt(session, claim, user, now, address)
 
 
 def attempt_by_id(session_id: str, user: User, now: datetime, address: str | None) -> JoinAttempt:
-    """`user` asks to join the session `session_id` (the API's door); refusals count as above."""
-    target = join_target(session_id)
-    if target is None:
-        count_refusal(address)
+    """`user` asks to join the session `session_id` (the API's door)."""
+    return attempt(find_session(session_id), None, user, now, address)
+
+
+def attempt(
+    session: MentoringSession | None, claim: JoinClaim | None, user: User, now: datetime, address: str | None
+) -> JoinAttempt:
+    """Decide, log and commit one attempt; `claim` is the join link's, or None through the API.
+
+    A refusal counts against `address` first, and once the address is over its limit the
+    attempt is answered with a 429 and not logged: a flood of refusals writes no flood of rows.
+    """
+    if session is None:
+        count_join_refusal(address)
         return JoinAttempt(None, JoinRefusal.NOT_FOUND)
-    return _attempt(target, user, now, address, None)
-
-
-def record_anonymous_attempt(target: JoinTarget | None, now: datetime, address: str | None) -> None:
-    """Someone not logged in followed a link: log it against the session the link names, if any."""
-    if target is not None:
-        _record(target.id, None, "denied", "unauthenticated", address, now)
-        autocommit.commit()
-
-
-def _attempt(target: JoinTarget, user: User, now: datetime, address: str | None, claim: JoinClaim | None) -> JoinAttempt:
-    access = access_for(target, user, now)
+    access = access_of(session, user, now)
     refusal = refuse_join(
         caller_id=user.id,
         token_user_id=claim.user_id if claim else None,
         token_version=claim.link_version if claim else None,
-        mentor_id=target.mentor_id,
-        mentee_id=target.mentee_id,
-        link_version=target.link_version,
+        mentor_id=session.mentor_id,
+        mentee_id=session.mentee_id,
+        link_version=session.link_version,
         access=access,
     )
-    meeting_address = None
-    if refusal is None:
-        person = Participant(user.id, user.name, user.email, is_host=user.id == target.mentor_id)
-        # A Zoom host starts the meeting from a start URL fetched now (it expires); everyone else joins.
-        meeting_address = (host_start_url(target) if person.is_host else None) or join_url(
-            meeting_of(target),
-            person,
-            opens_at=access.window.opens_at,
-            closes_at=access.window.closes_at,
-            now=now,
-            settings=jitsi_settings(),
-        )
-        _record(target.id, user.id, "joined", "in_window", address, now)
-    else:
-        count_refusal(address)
+    if refusal is not None:
+        count_join_refusal(address)
         reason = "revoked_link" if refusal is JoinRefusal.NOT_FOUND else refusal.value
-        _record(target.id, user.id, "denied", reason, address, now)
-    autocommit.commit()
-    return JoinAttempt(target, refusal, access, meeting_address)
+        _log(session.id, user.id, "denied", reason, address, now)
+        db.session.commit()
+        return JoinAttempt(session, refusal, access)
+    person = Participant(user.id, user.name, user.email, is_host=user.id == session.mentor_id)
+    # A Zoom host starts the meeting from a start URL fetched now (it expires); everyone else joins.
+    meeting_address = (host_start_url(session) if person.is_host else None) or join_url(
+        meeting_of(session),
+        person,
+        opens_at=access.window.opens_at,
+        closes_at=access.window.closes_at,
+        now=now,
+        settings=jitsi_settings(),
+    )
+    _log(session.id, user.id, "joined", "in_window", address, now)
+    db.session.commit()
+    return JoinAttempt(session, None, access, meeting_address)
 
 
-# A plain INSERT built once: the log is only ever appended to, and the ORM's unit of work
-# would cost more than the row.
-_RECORD_ATTEMPT = sa.insert(AttendanceEvent.__table__)
+def log_anonymous_attempt(token: str, now: datetime, address: str | None) -> None:
+    """Someone not logged in opened a join link: it counts as a refusal, and is logged against
+    the session the link names, once a minute per address at most, so a flood of anonymous
+    hits neither hides the real attempts nor fills the log."""
+    count_join_refusal(address)
+    _claim, session = read_link(token, now)
+    if session is None:
+        return
+    logged_lately = db.session.scalar(
+        sa.select(AttendanceEvent.id)
+        .where(
+            AttendanceEvent.session_id == session.id,
+            AttendanceEvent.user_id.is_(None),
+            AttendanceEvent.address.is_(None) if address is None else AttendanceEvent.address == address,
+            AttendanceEvent.at > now - ANONYMOUS_LOGGED_EVERY,
+        )
+        .limit(1)
+    )
+    if logged_lately is None:
+        _log(session.id, None, "denied", "unauthenticated", address, now)
+    db.session.commit()
 
 
-def _record(session_id: str, user_id: int | None, outcome: str, reason: str, address: str | None, now: datetime) -> None:
-    autocommit.connection().execute(
-        _RECORD_ATTEMPT,
-        {"session_id": session_id, "user_id": user_id, "at": now, "outcome": outcome, "reason": reason, "address": address},
+def _log(session_id: str, user_id: int | None, outcome: str, reason: str, address: str | None, now: datetime) -> None:
+    db.session.add(
+        AttendanceEvent(session_id=session_id, user_id=user_id, at=now, outcome=outcome, reason=reason, address=address)
     )
 
 
-ATTENDANCE_SHOWN = 200
+def attendance_of(session: MentoringSession) -> list[tuple[AttendanceEvent, User | None]]:
+    """Every allowed join and the latest refusals on the session, oldest first, with the person where known.
 
-
-def attendance_of(session: MentoringSession, limit: int = ATTENDANCE_SHOWN) -> list[tuple[AttendanceEvent, User | None]]:
-    """The latest `limit` attempts on the session, oldest first, with the person where known (one query)."""
-    rows = db.session.execute(
-        sa.select(AttendanceEvent, User)
-        .outerjoin(User, User.id == AttendanceEvent.user_id)
-        .where(AttendanceEvent.session_id == session.id)
+    A flood of refusals (someone trying a link over and over) cannot push a real join off the list.
+    """
+    with_person = sa.select(AttendanceEvent, User).outerjoin(User, User.id == AttendanceEvent.user_id)
+    joined = db.session.execute(
+        with_person.where(AttendanceEvent.session_id == session.id, AttendanceEvent.outcome == "joined")
+    ).all()
+    refused = db.session.execute(
+        with_person.where(AttendanceEvent.session_id == session.id, AttendanceEvent.outcome == "denied")
         .order_by(AttendanceEvent.at.desc(), AttendanceEvent.id.desc())
-        .limit(limit)
-    )
-    return [(event, user) for event, user in rows][::-1]
+        .limit(REFUSALS_SHOWN)
+    ).all()
+    events = sorted([*joined, *refused], key=lambda row: (row[0].at, row[0].id))
+    return [(event, user) for event, user in events]

@@ -12,7 +12,6 @@ import logging
 import math
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import sqlalchemy as sa
 from flask import current_app
@@ -38,6 +37,7 @@ from meetapp.models import MentoringSession, MentorProfile
 from meetapp.providers import ExternalMeeting, ProviderError
 from meetapp.providers.google import GoogleMeetClient, GoogleSettings
 from meetapp.providers.zoom import ZoomClient, ZoomSettings
+from meetapp.services.windows import window_of
 
 log = logging.getLogger(__name__)
 
@@ -300,8 +300,7 @@ def _note_failure(session_id: str, error: ProviderError, now: datetime) -> None:
     wait = retry_delay(session.meeting_attempts, base_seconds=RETRY_BASE_SECONDS, cap_seconds=RETRY_MAX_SECONDS)
     if error.retry_after:
         wait = max(wait, timedelta(seconds=math.ceil(error.retry_after)))
-    opens_at = session.starts_at - timedelta(minutes=current_app.config["JITSI_ALLOW_EARLY_MINUTES"])
-    if now + wait >= opens_at:
+    if now + wait >= window_of(session).opens_at:
         # Nobody is moved out of a room they may already be in: this session stays on Jitsi.
         session.meeting_retry_at = None
         outcome = "This session uses Jitsi."
@@ -393,19 +392,7 @@ def meeting_cancelled(session: MentoringSession) -> None:
         _discard(session.meeting_kind, session.meeting_external_id, session.mentor.mentor_profile)
 
 
-class MeetingColumns(Protocol):
-    """A session's meeting as its columns name it: a MentoringSession, or the join's flat row."""
-
-    id: str
-    video_provider: str
-    meeting_kind: str
-    meeting_room: str | None
-    meeting_url: str | None
-    meeting_external_id: str | None
-    meeting_notice: str | None
-
-
-def host_start_url(session: MeetingColumns) -> str | None:
+def host_start_url(session: MentoringSession) -> str | None:
     """A Zoom host's start URL, fetched fresh (it expires); None to send them to the join URL instead."""
     client = zoom_client()
     if session.meeting_kind != KIND_ZOOM or client is None:
@@ -417,7 +404,7 @@ def host_start_url(session: MeetingColumns) -> str | None:
         return None
 
 
-def meeting_of(session: MeetingColumns) -> Meeting:
+def meeting_of(session: MentoringSession) -> Meeting:
     return Meeting(
         provider=session.video_provider,
         kind=session.meeting_kind,

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 
+from meetapp.domain.errors import InvalidRequest, NotMentor
 from meetapp.domain.meeting_url import InvalidMeetingUrl, check_meeting_url
-from meetapp.domain.scheduling import Forbidden, InvalidRequest
 from meetapp.domain.video import (
     GOOGLE,
     JITSI,
@@ -26,14 +26,13 @@ from meetapp.outbox import notify
 from meetapp.providers import ProviderError
 from meetapp.services.booking import upcoming_sessions_of_mentor
 from meetapp.services.meetings import check_connection, is_connected, jitsi_settings, needs_provider_user, renew_meeting
-from meetapp.viewers import Viewer
 
 # Passed as `manual_url`, `zoom_user` or `google_user` to leave the saved value as it is
 # (a form that did not show the field, an API call without the key).
 UNCHANGED = object()
 MAX_EMAIL_LENGTH = 254
-# The mentor's account on each provider: its field in the API (and in errors), and what to call it.
-ACCOUNT_FIELDS = {ZOOM: "zoomUser", GOOGLE: "googleUser"}
+# The mentor's account on each provider: its field (in errors), and what to call it.
+ACCOUNT_FIELDS = {ZOOM: "zoom_user", GOOGLE: "google_user"}
 ACCOUNT_NAMES = {ZOOM: "Zoom user", GOOGLE: "Google Workspace user"}
 # What a session's address looks like when the provider's API makes a meeting for each one.
 EXAMPLE_ADDRESSES = {ZOOM: "https://zoom.us/j/…", GOOGLE: "https://meet.google.com/…"}
@@ -69,10 +68,10 @@ class Choice:
         return {ZOOM: self.zoom_user, GOOGLE: self.google_user}.get(provider)
 
 
-def profile_of(user: User | Viewer) -> MentorProfile:
+def profile_of(user: User) -> MentorProfile:
     profile = db.session.get(MentorProfile, user.id) if user.is_mentor else None
     if profile is None:
-        raise Forbidden("Only mentors choose how their sessions meet.", "not_mentor")
+        raise NotMentor("Only mentors choose how their sessions meet.")
     return profile
 
 
@@ -114,7 +113,7 @@ def describe(
     )
 
 
-def current_settings(user: User | Viewer) -> VideoSettings:
+def current_settings(user: User) -> VideoSettings:
     profile = profile_of(user)
     return describe(
         profile.video_provider, profile.manual_meeting_url, zoom_user=profile.zoom_user, google_user=profile.google_user
@@ -162,13 +161,13 @@ def check_choice(
             try:
                 checked = check_meeting_url(manual_url, extra_known_hosts=(jitsi_settings().host,))
             except InvalidMeetingUrl as exc:
-                errors["manualMeetingUrl"] = str(exc)
+                errors["manual_url"] = str(exc)
             else:
                 url, warning = checked.url, checked.warning
         elif manual_url is not None and not isinstance(manual_url, str):
-            errors["manualMeetingUrl"] = "Give the meeting link as text."
-    if provider == MANUAL and url is None and "manualMeetingUrl" not in errors:
-        errors["manualMeetingUrl"] = "Enter the link to your meeting room, starting with https://."
+            errors["manual_url"] = "Give the meeting link as text."
+    if provider == MANUAL and url is None and "manual_url" not in errors:
+        errors["manual_url"] = "Enter the link to your meeting room, starting with https://."
     zoom = check_account(ZOOM, zoom_user, profile.zoom_user, errors)
     google = check_account(GOOGLE, google_user, profile.google_user, errors)
     choice = Choice(provider, url, zoom, google, warning) if provider in PROVIDERS else None
@@ -192,7 +191,7 @@ def refusal_field(provider: str) -> str:
 
 
 def preview(
-    user: User | Viewer, provider: object, manual_url: object, *, zoom_user: object = UNCHANGED, google_user: object = UNCHANGED
+    user: User, provider: object, manual_url: object, *, zoom_user: object = UNCHANGED, google_user: object = UNCHANGED
 ) -> VideoSettings:
     """What a session would get with this (unsaved) choice; InvalidRequest explains a bad one.
 
@@ -235,7 +234,7 @@ def preview(
 
 
 def save(
-    user: User | Viewer,
+    user: User,
     *,
     provider: object,
     manual_url: object = UNCHANGED,
@@ -251,7 +250,7 @@ def save(
     """
     profile = profile_of(user)
     if not isinstance(apply_to_upcoming, bool):
-        raise InvalidRequest({"applyToUpcoming": "Give true or false."})
+        raise InvalidRequest({"apply_to_upcoming": "Give true or false."})
     choice = check_choice(provider, manual_url, profile, zoom_user=zoom_user, google_user=google_user)
     warnings = [choice.warning] if choice.warning else []
     connection, problem = None, None

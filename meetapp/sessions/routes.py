@@ -10,46 +10,37 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_login import current_user, login_required
 from wtforms import Field, SelectChoice
 
-from meetapp import viewers
-from meetapp.autocommit import autocommit
-from meetapp.dashboard import rows
-from meetapp.domain.scheduling import (
-    Conflict,
-    Forbidden,
-    InvalidRequest,
-    NotFound,
-    SchedulingError,
-    SessionStatus,
-    allowed_actions,
-    check_participant,
-)
+from meetapp.domain.errors import Conflict, DomainError, InvalidRequest, MenteeBusy, MentorBusy, NotMentee, NotMentor
+from meetapp.domain.permissions import is_participant, may_retry_meeting, sees_attendance
+from meetapp.domain.scheduling import SessionStatus, allowed_actions
 from meetapp.domain.timeutil import NonexistentLocalTime, local_to_utc, to_local, utcnow
 from meetapp.domain.video import PROVIDER_LABELS, meeting_label
-from meetapp.extensions import login_manager
 from meetapp.models import MentoringSession
 from meetapp.services import booking, joining, meetings
 from meetapp.sessions import bp
 from meetapp.sessions.forms import BookingForm, CancelForm, ConfirmForm, RescheduleForm
-from meetapp.web.errors import error_page
+from meetapp.web.errors import error_page, status_of
 
 ERROR_TITLES = {400: "Request not understood", 403: "Not allowed", 404: "Session not found", 409: "Not possible"}
 # Field names of the scheduling service -> form fields.
-BOOKING_FIELDS = {
-    "mentorId": "mentor",
-    "sessionType": "session_type",
-    "startsAt": "starts_at",
-    "durationMinutes": "duration",
-}
-RESCHEDULE_FIELDS = {"startsAt": "starts_at", "durationMinutes": "duration"}
+BOOKING_FIELDS = {"mentor": "mentor", "session_type": "session_type", "starts_at": "starts_at", "duration_minutes": "duration"}
+RESCHEDULE_FIELDS = {"starts_at": "starts_at", "duration_minutes": "duration"}
 CANCEL_FIELDS = {"reason": "reason"}
-BUSY_CODES = frozenset({"mentor_busy", "mentee_busy"})
 # htmx stops polling an element whose answer has this status (and still swaps it in).
 STOP_POLLING = 286
 
 
-@bp.errorhandler(SchedulingError)
-def refused(exc: SchedulingError):
-    return error_page(exc.status, ERROR_TITLES.get(exc.status, "Not possible"), exc.message)
+@bp.errorhandler(DomainError)
+def refused(exc: DomainError):
+    status = status_of(exc)
+    return error_page(status, ERROR_TITLES.get(status, "Not possible"), exc.message)
+
+
+@bp.after_request
+def keep_out_of_caches(response):
+    # Session pages and fragments carry the viewer's own Join links.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def is_htmx() -> bool:
@@ -88,7 +79,7 @@ def add_field_errors(form, errors: dict[str, str], names: dict[str, str]) -> Non
 @login_required
 def new():
     if not current_user.is_mentee:
-        raise Forbidden("Only mentees can book sessions. Mentors see the sessions booked with them on the dashboard.")
+        raise NotMentee("Only mentees can book sessions. Mentors see the sessions booked with them on the dashboard.")
     session_types = booking.all_session_types()
     form = BookingForm()
     mentors = booking.all_mentors()
@@ -141,26 +132,13 @@ def booked_message(session: MentoringSession) -> str:
 
 
 @bp.get("/<session_id>/status")
-@autocommit
+@login_required
 def status(session_id: str):
-    """The join status fragment, polled by HTMX until nothing can change any more.
-
-    Polled every minute by every open page, so it reads the session as one flat row and
-    sends the same fragment from memory while nothing in it has changed (dashboard.rows).
-    The same SELECT reads whoever the login cookie names, so it runs before the login check
-    (which then costs no query); nothing about the session is shown before that check.
-    """
-    row = rows.listing_row(session_id, viewers.cookie_user_id())
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if row is None:
-        raise NotFound("There is no session with this id.")
-    check_participant(current_user.id, row[rows.MENTOR_ID], row[rows.MENTEE_ID])
-    context = rows.Context.now_for(current_user._get_current_object())
-    fragment, access = rows.remembered("sessions/_status.html", row, context, utcnow())
-    response = make_response(fragment, STOP_POLLING if access.final and is_htmx() else 200)
-    # The Join link in it is personal and short-lived.
-    response.headers["Cache-Control"] = "no-store"
+    """The join status fragment, polled by HTMX until nothing can change any more."""
+    session = booking.session_for(current_user, session_id)
+    state = joining.status_for(session, current_user, utcnow())
+    fragment = render_template("sessions/_status.html", session=session, access=state.access, join_path=state.join_path)
+    response = make_response(fragment, STOP_POLLING if state.access.final and is_htmx() else 200)
     response.vary.add("HX-Request")
     return response
 
@@ -185,21 +163,32 @@ def render_session(
             starts_at=to_local(session.starts_at, current_user.timezone).replace(tzinfo=None),
             duration=session.duration_minutes,
         )
-    state = joining.status_for(session, current_user, now)
-    # Who tried to join is the mentor's to see, and only the full page shows it.
-    show_attendance = current_user.id == session.mentor_id and not is_htmx()
+    participant = is_participant(current_user.id, session.mentor_id, session.mentee_id)
+    # An admin looking after the session sees it and who tried to join, but cannot join or change it here.
+    state = joining.status_for(session, current_user, now) if participant else None
+    if participant:
+        heading = f"{session.session_type.name} with {session.other_participant(current_user.id).name}"
+    else:
+        heading = f"{session.session_type.name}: {session.mentor.name} and {session.mentee.name}"
     context = {
         "session": session,
+        "is_participant": participant,
+        "heading": heading,
         "actions": allowed_actions(
             current_user.id, session.mentor_id, session.mentee_id, session.status, session.ends_at, now
         ),
-        "access": state.access,
-        "join_path": state.join_path,
+        "access": state.access if state else None,
+        "join_path": state.join_path if state else None,
         "now": now,
-        "attendance": joining.attendance_of(session) if show_attendance else None,
+        # Only the full page lists the attempts; the panel that HTMX swaps in after an action does not.
+        "attendance": (
+            joining.attendance_of(session)
+            if sees_attendance(current_user.id, current_user.role, session.mentor_id) and not is_htmx()
+            else None
+        ),
         "provider_label": meeting_label(session.video_provider, session.meeting_kind),
         "provider_name": PROVIDER_LABELS[session.video_provider],
-        "can_retry_meeting": current_user.id == session.mentor_id and meetings.can_retry(session),
+        "can_retry_meeting": may_retry_meeting(current_user.id, session.mentor_id) and meetings.can_retry(session),
         "confirm_form": ConfirmForm(formdata=None),
         # Like confirming, a new link needs only the CSRF token.
         "new_link_form": ConfirmForm(formdata=None),
@@ -225,7 +214,7 @@ def changed(session: MentoringSession, message: str):
 @bp.get("/<session_id>")
 @login_required
 def detail(session_id: str):
-    return render_session(booking.session_for(current_user, session_id))
+    return render_session(booking.session_for(current_user, session_id, admins_too=True))
 
 
 @bp.post("/<session_id>/confirm")
@@ -271,7 +260,7 @@ def reschedule(session_id: str):
         add_field_errors(form, exc.fields, RESCHEDULE_FIELDS)
         return render_session(session, reschedule_form=form, status=400)
     except Conflict as exc:
-        if exc.code in BUSY_CODES:
+        if isinstance(exc, MentorBusy | MenteeBusy):
             form.starts_at.errors.append(exc.message)
             return render_session(session, reschedule_form=form, status=409)
         return render_session(session, problem=exc.message, status=409)
@@ -283,8 +272,8 @@ def reschedule(session_id: str):
 def retry_meeting(session_id: str):
     """The mentor asks again for the Zoom or Google meeting that could not be made."""
     session = booking.session_for(current_user, session_id)
-    if current_user.id != session.mentor_id:
-        raise Forbidden("Only the mentor can retry the meeting.")
+    if not may_retry_meeting(current_user.id, session.mentor_id):
+        raise NotMentor("Only the mentor can retry the meeting.")
     if not meetings.can_retry(session):
         return render_session(session, problem="This session is not waiting for a meeting.", status=409)
     if meetings.retry_now(session, utcnow()):

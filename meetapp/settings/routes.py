@@ -4,7 +4,7 @@ and a mentor's video provider.
 from flask import flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from meetapp.domain.scheduling import Forbidden, InvalidRequest
+from meetapp.domain.errors import Forbidden, InvalidRequest
 from meetapp.domain.timeutil import utcnow
 from meetapp.domain.video import GOOGLE, MANUAL, PROVIDER_LABELS, ZOOM
 from meetapp.services import video_settings
@@ -13,14 +13,6 @@ from meetapp.settings import bp
 from meetapp.settings.forms import ProfileForm, RevokeForm, TokenForm, VideoSettingsForm
 from meetapp.web.errors import error_page
 
-# Field names of the video settings service -> form fields.
-VIDEO_FIELDS = {
-    "provider": "provider",
-    "manualMeetingUrl": "manual_url",
-    "zoomUser": "zoom_user",
-    "googleUser": "google_user",
-    "applyToUpcoming": "apply_to_upcoming",
-}
 # The largest id a row can have on every database (PostgreSQL's integer): a larger one is a 404,
 # not a parameter the database refuses with an error.
 LARGEST_ID = 2**31 - 1
@@ -165,7 +157,8 @@ def save_video():
             )
         except InvalidRequest as exc:
             for key, message in exc.fields.items():
-                field = getattr(form, VIDEO_FIELDS.get(key, ""), None)
+                # The service's field names are the form's.
+                field = getattr(form, key, None)
                 (form.form_errors if field is None else field.errors).append(message)
         else:
             flash(saved_message(saved, applied=form.apply_to_upcoming.data), "success")
@@ -198,7 +191,7 @@ def preview_video():
         )
     except InvalidRequest as exc:
         # Just switched to "My own meeting link" with none saved: wait for the link before complaining.
-        if manual_url is not unchanged or set(exc.fields) != {"manualMeetingUrl"}:
+        if manual_url is not unchanged or set(exc.fields) != {"manual_url"}:
             problem = " ".join(exc.fields.values())
     account = form.account_field()
     if preview and preview.connection_error:

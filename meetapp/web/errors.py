@@ -4,9 +4,9 @@ from urllib.parse import parse_qsl
 import sqlalchemy as sa
 from flask import Flask, abort, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from meetapp import autocommit
+from meetapp.domain.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound
 from meetapp.extensions import db
 
 API_CODES = {
@@ -35,6 +35,14 @@ MESSAGES = {
     500: "Something went wrong on our side. It has been logged.",
     503: "We lost the connection to our database for a moment. Please try again.",
 }
+
+
+# The HTTP status of each kind of domain refusal (the API adds its own error codes, api/errors.py).
+DOMAIN_STATUS = ((InvalidRequest, 400), (Forbidden, 403), (NotFound, 404), (Conflict, 409))
+
+
+def status_of(error: DomainError) -> int:
+    return next((status for kind, status in DOMAIN_STATUS if isinstance(error, kind)), 400)
 
 
 def wants_json() -> bool:
@@ -86,6 +94,11 @@ def register(app: Flask) -> None:
             return json_error(400, "csrf_failed", message)
         return error_page(400, "Form expired", message)
 
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        # A Host header that is none of TRUSTED_HOSTS: no URL can be built for it, so no page either.
+        return "Bad request: this server does not answer for that host name.", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
@@ -100,6 +113,14 @@ def register(app: Flask) -> None:
         if status == 429 and (retry_after := error.get_response().headers.get("Retry-After")):
             response.headers["Retry-After"] = retry_after
         return response
+
+    @app.errorhandler(DomainError)
+    def refused(error: DomainError):
+        # Blueprints with titles of their own (sessions) or JSON (api) answer these themselves.
+        status = status_of(error)
+        if wants_json():
+            return json_error(status, API_CODES[status], error.message)
+        return error_page(status, "Not possible", error.message)
 
     @app.errorhandler(sa.exc.DataError)
     def unstorable(error: sa.exc.DataError):
@@ -120,7 +141,6 @@ def register(app: Flask) -> None:
         # dropped the pool, so the next request connects afresh: ask to try again.
         app.logger.warning("Database connection lost on %s %s: %s", request.method, request.path, error.orig)
         db.session.rollback()
-        autocommit.rollback()
         if wants_json():
             response, status = json_error(503, API_CODES[503], MESSAGES[503])
         else:
@@ -133,7 +153,6 @@ def register(app: Flask) -> None:
     def unexpected(error: Exception):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
-        autocommit.rollback()
         if wants_json():
             return json_error(500, "internal_error", MESSAGES[500])
         return error_page(500, InternalServerError.name, MESSAGES[500])

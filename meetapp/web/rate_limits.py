@@ -1,4 +1,5 @@
-"""The join doors' rate limit: refused attempts per client address (`JOIN_DENIED_RATE_LIMIT`).
+"""Rate limits beyond Flask-Limiter's decorators: the join doors' refused attempts per client address
+(`JOIN_DENIED_RATE_LIMIT`).
 
 A refusal is counted when it happens, and only a refusal consults the limit. So a join that
 will be let in never waits on the limit's storage (Redis, when several processes run), is
@@ -34,7 +35,7 @@ def _limits(spec: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(spec))
 
 
-def count_refusal(address: str | None) -> None:
+def count_join_refusal(address: str | None) -> None:
     """Counts one refused attempt from `address`; raises TooManyRefusals once the address is over its limit.
 
     Should the storage fail, the refusal is still given and the failure logged: the attempt was

@@ -6,7 +6,7 @@ login machinery for the current user a few hundred times.
 """
 from datetime import datetime
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -39,36 +39,6 @@ def zone_abbreviation(context: Context, value: datetime) -> str:
     return to_local(value, _zone(context)).strftime("%Z")
 
 
-def session_path(endpoint: str, session_id: str) -> str:
-    """url_for(endpoint, session_id=…) for the session pages, built once per endpoint and request.
-
-    A dashboard links each of its sessions twice; building each link through the URL map
-    cost more than the rest of the row. Session ids are URL-safe, so filling them in is exact.
-    """
-    patterns = g.setdefault("session_path_patterns", {})
-    pattern = patterns.get(endpoint)
-    if pattern is None:
-        pattern = patterns[endpoint] = url_for(endpoint, session_id=_PLACEHOLDER)
-    return pattern.replace(_PLACEHOLDER, session_id)
-
-
-_PLACEHOLDER = "SESSIONID"
-
-
-def page_url(endpoint: str, **values) -> str:
-    """url_for(endpoint, **values), remembered per app and URL prefix: the links every page repeats.
-
-    The same endpoint, values and prefix always make the same relative URL, and a page's
-    navigation and assets cost more through the URL map than the rest of a small page.
-    """
-    urls = current_app.extensions.setdefault("meetapp.page_urls", {})
-    key = (request.script_root, endpoint, *sorted(values.items()))
-    url = urls.get(key)
-    if url is None:
-        url = urls[key] = url_for(endpoint, **values)
-    return url
-
-
 def viewer_context() -> dict:
     """The logged-in user (the object itself, not the proxy) and their time zone, or None and UTC."""
     if current_user.is_authenticated:
@@ -90,7 +60,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(iso_z, "iso_z")
     app.add_template_filter(countdown_text, "countdown")
     app.add_template_global(viewer_timezone, "viewer_timezone")
-    app.add_template_global(session_path, "session_path")
-    app.add_template_global(page_url, "page_url")
     app.context_processor(viewer_context)
     app.context_processor(server_clock)

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from meetapp.domain.scheduling import Conflict
+from meetapp.domain.errors import MentorBusy
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, User
 from meetapp.services import booking
@@ -30,8 +30,8 @@ def race(app, mentee_ids: list[int], mentor_id: int) -> list[object]:
                 outcomes[index] = booking.book_session(
                     mentee=mentee, mentor_id=mentor_id, starts_at=SLOT_START, duration_minutes=60, now=NOW
                 ).id
-            except Conflict as exc:
-                outcomes[index] = exc.code
+            except MentorBusy:
+                outcomes[index] = "mentor_busy"
             finally:
                 db.session.remove()
 

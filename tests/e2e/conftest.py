@@ -25,7 +25,7 @@ from meetapp.domain.timeutil import utcnow
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, User
 from meetapp.outbox.worker import run_pass
-from meetapp.services import booking, joining, video_settings
+from meetapp.services import booking, join_links, video_settings, windows
 from meetapp.services.accounts import create_user
 from tests.conftest import IN_CI, PASSWORD, SmtpSink, free_port, running_app
 
@@ -187,7 +187,7 @@ class LiveServer:
     def opens_at(self, session_id: str) -> datetime:
         with self.app.app_context():
             session = db.session.get(MentoringSession, session_id)
-            return joining.access_for(session, None, utcnow()).window.opens_at
+            return windows.window_of(session).opens_at
 
     def cancel(self, session_id: str, by: Person, reason: str = "Something came up.") -> None:
         with self.app.app_context():
@@ -198,7 +198,7 @@ class LiveServer:
         """The long-lived link that mails and calendar invites carry."""
         with self.app.app_context():
             session = db.session.get(MentoringSession, session_id)
-            return joining.join_link(session, db.session.get(User, person.id), utcnow())
+            return join_links.join_link(session, db.session.get(User, person.id), utcnow())
 
     def deliver_mail(self):
         """One pass of `flask worker`: due mail goes to the SMTP sink."""

@@ -4,8 +4,9 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
+from meetapp.domain.errors import Conflict
 from meetapp.domain.notifications import MailKind
-from meetapp.domain.scheduling import Conflict, SessionStatus
+from meetapp.domain.scheduling import SessionStatus
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, OutboxMail, User
 from meetapp.outbox import notify

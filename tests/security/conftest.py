@@ -29,7 +29,7 @@ from meetapp.models import (
     SessionType,
     User,
 )
-from meetapp.services import booking, joining
+from meetapp.services import booking, join_links
 from meetapp.services.accounts import create_user, issue_api_token
 from tests.conftest import NOW, PASSWORD, database_backends, running_app, scratch_postgres_database
 
@@ -188,7 +188,7 @@ def build_world(app) -> World:
             (elsewhere, ("other_mentee", "other_mentor")),
         ):
             for person in people:
-                link = joining.join_link(session, users[person], NOW)
+                link = join_links.join_link(session, users[person], NOW)
                 join_paths[(session.id, person)] = link.removeprefix(PUBLIC_BASE_URL)
         api_tokens = {key: issue_api_token(user, f"{key} token") for key, user in users.items()}
         api_token_ids = {

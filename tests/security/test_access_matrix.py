@@ -146,7 +146,8 @@ CASES = [
         },
         mentors_public=True,
     ),
-    Case("sessions.detail", "GET", who(LOGIN, 403, 403, 200, 200, 403), args=confirmed),
+    # Admins look after every session: they see its page and who tried to join, and can change nothing there.
+    Case("sessions.detail", "GET", who(LOGIN, 403, 403, 200, 200, 200), args=confirmed, admin_sees=True),
     Case("sessions.status", "GET", who(LOGIN, 403, 403, 200, 200, 403), args=confirmed),
     Case("sessions.confirm", "POST", who(LOGIN, 403, 403, 403, TO_PENDING, 403), args=pending),
     Case(

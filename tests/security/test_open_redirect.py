@@ -13,8 +13,9 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
+from meetapp.config import from_environ
 from meetapp.services.accounts import create_user
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, running_app
 
 EMAIL = "max.mentee@example.com"
 HOSTILE = [
@@ -198,8 +199,35 @@ def test_registration_and_logout_ignore_a_next(app):
     assert logged_out.headers["Location"] == "/auth/login"
 
 
-def test_the_host_header_does_not_choose_where_a_redirect_goes(app):
+def test_a_host_header_that_is_not_ours_is_refused(app):
     client = app.test_client()
     response = client.get("/", headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"})
-    assert response.status_code == 302
-    assert "evil.example" not in response.headers["Location"]
+    assert response.status_code == 400
+    assert "evil.example" not in response.headers.get("Location", "")
+
+
+@pytest.mark.parametrize("path", ["/sessions", "/auth/login", "/join/x", "/healthz"])
+def test_no_redirect_of_werkzeugs_own_points_at_the_host_a_client_sent(app, path):
+    # "/sessions" without its slash: Werkzeug's own redirect, built from the request's host.
+    response = app.test_client().get(path, headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assert "evil.example" not in response.get_data(as_text=True) + response.headers.get("Location", "")
+
+
+def test_the_public_host_is_answered_in_production(tmp_path):
+    config = from_environ(
+        {
+            "MEETAPP_ENV": "production",
+            "SECRET_KEY": "k",
+            "PUBLIC_BASE_URL": "https://meet.example.org",
+            "TRUSTED_HOSTS": "10.0.0.5",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
+        },
+        str(tmp_path),
+    )
+    assert config["TRUSTED_HOSTS"] == ["meet.example.org", "10.0.0.5"]
+    with running_app(config["SQLALCHEMY_DATABASE_URI"], **config) as app:
+        client = app.test_client()
+        assert client.get("/healthz", headers={"Host": "meet.example.org"}).status_code == 200
+        assert client.get("/healthz", headers={"Host": "10.0.0.5:8000"}).status_code == 200
+        assert client.get("/healthz", headers={"Host": "localhost"}).status_code == 400

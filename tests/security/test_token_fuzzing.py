@@ -18,7 +18,8 @@ from werkzeug.routing import IntegerConverter
 
 from meetapp import create_app
 from meetapp.config import testing_config
-from meetapp.services import joining
+from meetapp.domain.join_tokens import InvalidJoinToken
+from meetapp.services import join_links
 from tests.conftest import NOW
 from tests.security.conftest import build_world, log_in
 
@@ -72,8 +73,8 @@ def world(app):
 def claim_of(app, token: str):
     with app.app_context():
         try:
-            return joining.join_tokens().read(token, NOW)
-        except joining.InvalidJoinToken:
+            return join_links.join_tokens().read(token, NOW)
+        except InvalidJoinToken:
             return None
 
 

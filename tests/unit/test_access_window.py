@@ -1,20 +1,52 @@
 """The access window, as pure rules: statuses, boundaries, messages, next change."""
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from meetapp.domain.access import AccessStatus, JoinRefusal, countdown_text, evaluate, refuse_join
+from meetapp.domain.access import (
+    AccessStatus,
+    JoinRefusal,
+    Window,
+    WindowMinutes,
+    access_window,
+    countdown_text,
+    evaluate,
+    refuse_join,
+)
 from meetapp.domain.scheduling import SessionStatus
 
 START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 END = START + timedelta(minutes=60)
 
 
+def window(starts_at, ends_at, early, late) -> Window:
+    return access_window(
+        starts_at=starts_at, ends_at=ends_at, early_minutes=early, late_minutes=late, defaults=WindowMinutes(15, 30)
+    )
+
+
 def access_at(now, status=SessionStatus.CONFIRMED, early=15, late=30, timezone="UTC"):
-    return evaluate(status=status, starts_at=START, ends_at=END, early_minutes=early, late_minutes=late, now=now, timezone=timezone)
+    return evaluate(
+        status=status, starts_at=START, ends_at=END, window=window(START, END, early, late), now=now, timezone=timezone
+    )
+
+
+@pytest.mark.parametrize(
+    ("early", "late", "opens", "closes"),
+    [
+        # The session type's own minutes where it has them…
+        (60, 5, START - timedelta(minutes=60), END + timedelta(minutes=5)),
+        (0, 0, START, END),
+        # …and the configured defaults (here 15 and 30) where it leaves them empty.
+        (None, None, START - timedelta(minutes=15), END + timedelta(minutes=30)),
+        (45, None, START - timedelta(minutes=45), END + timedelta(minutes=30)),
+        (None, 90, START - timedelta(minutes=15), END + timedelta(minutes=90)),
+    ],
+)
+def test_the_window_takes_the_types_minutes_and_the_defaults_for_what_it_leaves_empty(early, late, opens, closes):
+    assert window(START, END, early, late) == Window(opens, closes)
 
 
 @pytest.mark.parametrize(
@@ -107,7 +139,7 @@ instants = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035,
 def test_every_moment_has_exactly_one_consistent_status(start, duration, early, late, offset, status):
     end = start + timedelta(minutes=duration)
     now = start + timedelta(seconds=offset)
-    access = evaluate(status=status, starts_at=start, ends_at=end, early_minutes=early, late_minutes=late, now=now)
+    access = evaluate(status=status, starts_at=start, ends_at=end, window=window(start, end, early, late), now=now)
     opens, closes = start - timedelta(minutes=early), end + timedelta(minutes=late)
     assert access.status in AccessStatus
     assert access.can_join == (status is SessionStatus.CONFIRMED and opens <= now < closes)
@@ -200,83 +232,3 @@ def test_pages_ask_again_just_after_the_next_change_or_within_a_minute(now, expe
 
 def test_pages_ask_about_a_pending_session_every_minute():
     assert access_at(START - timedelta(days=1), status=SessionStatus.PENDING).poll_seconds == 60
-
-
-# How long what a person is shown holds (the dashboard and the status poll reuse a rendering until then) ----
-
-ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "America/Havana",
-         "Pacific/Chatham", "America/St_Johns"]
-
-
-def shown(access):
-    """Everything of an Access that reaches a page or a fragment."""
-    countdown = countdown_text(access.seconds_until_available) if access.status is AccessStatus.TOO_EARLY else None
-    return access.status, access.message, access.final, access.poll_seconds, countdown
-
-
-@given(
-    status=st.sampled_from([SessionStatus.CONFIRMED, SessionStatus.CONFIRMED, SessionStatus.PENDING, SessionStatus.CANCELLED]),
-    duration=st.integers(min_value=15, max_value=180),
-    early=st.integers(min_value=0, max_value=120),
-    late=st.integers(min_value=0, max_value=120),
-    zone=st.sampled_from(ZONES),
-    # Near where texts change (the window's edges, the start and end, a local midnight, whole days
-    # before the opening) or anywhere in the four days before the start; to the microsecond.
-    anchor=st.sampled_from(["opens", "starts", "ends", "closes", "midnight", "days", "anywhere"]),
-    days=st.integers(min_value=0, max_value=4),
-    jitter=st.integers(min_value=-120_000_000, max_value=120_000_000),
-    anywhere=st.integers(min_value=-86400 * 1_000_000, max_value=4 * 86400 * 1_000_000),
-    later=st.floats(min_value=0, max_value=1, exclude_max=True),
-    # Sessions booked "in 5 minutes" start off the whole second.
-    start_us=st.sampled_from([0, 1, 300_000, 999_999]),
-)
-@settings(max_examples=2000)
-def test_what_is_shown_holds_exactly_until_shown_until(
-    status, duration, early, late, zone, anchor, days, jitter, anywhere, later, start_us
-):
-    starts_at = START + timedelta(microseconds=start_us)
-    ends_at = starts_at + timedelta(minutes=duration)
-    opens_at, closes_at = starts_at - timedelta(minutes=early), ends_at + timedelta(minutes=late)
-    local_start = starts_at.astimezone(ZoneInfo(zone))
-    midnight = datetime.combine(local_start.date() - timedelta(days=days % 2), datetime.min.time(), ZoneInfo(zone))
-    now = {
-        "opens": opens_at,
-        "starts": starts_at,
-        "ends": ends_at,
-        "closes": closes_at,
-        "midnight": midnight.astimezone(UTC),
-        "days": opens_at - timedelta(days=days),
-        "anywhere": starts_at - timedelta(microseconds=anywhere),
-    }[anchor] + timedelta(microseconds=jitter)
-
-    def at(moment):
-        return evaluate(status=status, starts_at=starts_at, ends_at=ends_at, early_minutes=early,
-                        late_minutes=late, now=moment, timezone=zone)
-
-    access = at(now)
-    assert access.shown_until > now
-    horizon = min(access.shown_until, now + timedelta(days=400))
-    last = horizon - timedelta(microseconds=1)
-    for moment in (min(now + (horizon - now) * later, last), last):
-        assert shown(at(moment)) == shown(access), (now, moment, access.shown_until)
-
-
-@pytest.mark.parametrize(
-    ("before_opening", "holds_for"),
-    [
-        # "Opens in 3 days" until the count drops to 2 days.
-        (timedelta(days=3, hours=5), timedelta(hours=5, seconds=1)),
-        # A countdown with seconds ("5:00:31"): until its next second.
-        (timedelta(hours=5, seconds=30.5), timedelta(seconds=0.5)),
-    ],
-)
-def test_a_far_session_holds_its_text_for_hours_and_a_close_one_for_a_second(before_opening, holds_for):
-    now = START - timedelta(minutes=15) - before_opening
-    assert access_at(now, timezone="UTC").shown_until - now == holds_for
-
-
-def test_a_text_naming_today_changes_at_the_viewers_midnight():
-    # Ended at 15:30 Berlin time: "closed at 16:30" for the rest of that day in Berlin, then with its date.
-    access = access_at(END + timedelta(hours=2), timezone="Europe/Berlin")
-    assert access.shown_until == datetime(2026, 11, 24, 23, 0, tzinfo=UTC)
-    assert "on Tue 24 Nov" in access_at(access.shown_until, timezone="Europe/Berlin").message

@@ -134,3 +134,50 @@ def test_the_panel_swapped_by_htmx_carries_no_attendance(client, auth, clock, bo
     assert "Session cancelled." in panel
     assert 'id="attendance-title"' not in panel
     assert 'data-join-state="cancelled"' in panel
+
+
+def test_a_flood_of_refusals_never_pushes_a_join_off_the_mentors_list(app, client, auth, clock, booked):
+    clock.move_to(OPENS)
+    auth.login(MENTEE_EMAIL)
+    assert client.get(path_of(booked["joinUrl"])).status_code == 302
+    auth.logout()
+    # Far more refusals than the page lists, all after the join.
+    with app.app_context():
+        db.session.add_all(
+            AttendanceEvent(
+                session_id=booked["id"], user_id=None, at=OPENS + timedelta(seconds=second), outcome="denied",
+                reason="unauthenticated", address=f"203.0.113.{second % 250}",
+            )
+            for second in range(1, 1001)
+        )
+        db.session.commit()
+    auth.login(MENTOR_EMAIL)
+    lines = attendance_lines(session_page(client, booked))
+    assert lines[0] == "Max Mentee joined at 10:45"
+    assert len(lines) == 1 + 200
+    events = api_as_mentor_attendance(app, client, booked)
+    assert events[0]["outcome"] == "joined" and len(events) == 1 + 200
+
+
+def api_as_mentor_attendance(app, client, booked) -> list[dict]:
+    # The logged-in mentor's cookie is enough for a GET through the API.
+    return client.get(f"/api/mentoring/session/{booked['id']}/attendance").json["events"]
+
+
+def test_an_admin_sees_the_session_page_with_its_attendance_and_cannot_join_or_change_it(
+    app, client, auth, clock, people, booked
+):
+    people.make("admin", "Ada Admin")
+    clock.move_to(OPENS)
+    auth.login(MENTEE_EMAIL)
+    assert client.get(path_of(booked["joinUrl"])).status_code == 302
+    auth.logout()
+    auth.login("ada.admin@example.com")
+    page = session_page(client, booked)
+    assert "<h1>Standard: Mona Mentor and Max Mentee</h1>" in page
+    assert attendance_lines(page) == ["Max Mentee joined at 09:45"]
+    assert "Only Mona Mentor and Max Mentee can join" in page
+    assert "join-state" not in page and "/join/" not in page
+    assert 'action="/sessions/' not in page  # no confirm, cancel, reschedule or new link
+    assert client.get(f"/sessions/{booked['id']}/status").status_code == 403
+    assert client.post(f"/sessions/{booked['id']}/cancel", data={"reason": "x"}).status_code == 403

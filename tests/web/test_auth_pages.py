@@ -284,7 +284,14 @@ def test_logout_post_without_csrf_token_keeps_the_login(csrf_app):
 @pytest.mark.parametrize(("environment", "secure"), [("production", True), ("development", False)])
 def test_login_cookies_are_httponly_lax_and_secure_outside_development(tmp_path, environment, secure):
     config = from_environ(
-        {"MEETAPP_ENV": environment, "SECRET_KEY": "k", "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}, str(tmp_path)
+        {
+            "MEETAPP_ENV": environment,
+            "SECRET_KEY": "k",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
+            # The test client asks for "localhost", which production answers only when it is the public host.
+            "PUBLIC_BASE_URL": "https://localhost",
+        },
+        str(tmp_path),
     )
     with running_app(config["SQLALCHEMY_DATABASE_URI"], **config, WTF_CSRF_ENABLED=True) as app:
         with app.app_context():

@@ -3,10 +3,12 @@ import logging
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from meetapp.extensions import db, limiter
+from meetapp.models import AttendanceEvent
 from meetapp.services.accounts import create_user
 from tests.conftest import PASSWORD, ApiClient
 from tests.web import test_join_proxy
@@ -83,10 +85,37 @@ def test_both_doors_share_one_count(two_refusals, client, auth, clock, booked, p
     assert 1 <= int(response.headers["Retry-After"]) <= 60
 
 
-def test_anonymous_visitors_are_sent_to_log_in_and_not_counted(two_refusals, client, clock, booked):
+def test_anonymous_visitors_are_sent_to_log_in_and_counted(two_refusals, client, clock, booked):
     _, mentee_path, _ = booked
-    assert [get(client, mentee_path, "203.0.113.5").status_code for _ in range(4)] == [302] * 4
-    assert [get(client, "/join/broken-link", "203.0.113.5").status_code for _ in range(4)] == [302] * 4
+    assert [get(client, mentee_path, "203.0.113.5").status_code for _ in range(3)] == [302, 302, 429]
+    assert [get(client, "/join/broken-link", "198.51.100.5").status_code for _ in range(3)] == [302, 302, 429]
+
+
+def anonymous_rows(app) -> list[tuple]:
+    with app.app_context():
+        return [
+            (event.address, event.at)
+            for event in db.session.scalars(
+                sa.select(AttendanceEvent).where(AttendanceEvent.user_id.is_(None)).order_by(AttendanceEvent.id)
+            )
+        ]
+
+
+def test_anonymous_hits_on_a_link_are_logged_once_a_minute_per_address(app, client, clock, booked):
+    _, mentee_path, _ = booked
+    for _ in range(5):
+        assert get(client, mentee_path, "203.0.113.8").status_code == 302
+    assert get(client, mentee_path, "198.51.100.8").status_code == 302
+    assert [address for address, _ in anonymous_rows(app)] == ["203.0.113.8", "198.51.100.8"]
+    clock.shift(59)
+    get(client, mentee_path, "203.0.113.8")
+    assert len(anonymous_rows(app)) == 2
+    clock.shift(2)
+    get(client, mentee_path, "203.0.113.8")
+    assert [address for address, _ in anonymous_rows(app)] == ["203.0.113.8", "198.51.100.8", "203.0.113.8"]
+    # A link that names no session logs nothing at all.
+    get(client, "/join/broken-link", "203.0.113.8")
+    assert len(anonymous_rows(app)) == 3
 
 
 @pytest.fixture

@@ -1,0 +1,36 @@
+"""Who may see what of a session: the visibility rules the API, the pages and the templates share.
+
+Views ask these and hand templates the answers as booleans, so a template never works
+out a rule of its own. (Who may change a session is in meetapp.domain.scheduling.)
+"""
+from meetapp.domain.access import JoinRefusal
+from meetapp.domain.scheduling import Role
+
+
+def is_participant(user_id: int, mentor_id: int, mentee_id: int) -> bool:
+    return user_id in (mentor_id, mentee_id)
+
+
+def may_view_session(user_id: int, role: Role, mentor_id: int, mentee_id: int) -> bool:
+    """Its two people, and admins (who look after every session)."""
+    return is_participant(user_id, mentor_id, mentee_id) or role is Role.ADMIN
+
+
+def sees_attendance(user_id: int, role: Role, mentor_id: int) -> bool:
+    """Who tried to join, and when: the session's mentor and admins. The mentee does not see
+    the mentor's attempts (nor the addresses of anyone's)."""
+    return user_id == mentor_id or role is Role.ADMIN
+
+
+def may_retry_meeting(user_id: int, mentor_id: int) -> bool:
+    """Asking Zoom or Google again for a meeting that could not be made: the mentor, whose account it is."""
+    return user_id == mentor_id
+
+
+def refusal_tells_about_session(refusal: JoinRefusal) -> bool:
+    """Whether a refused join link may say which session it is for (who, when, why).
+
+    Only refusals that come after the participant check do: a bad or revoked link, or someone
+    else's, tells a stranger nothing about the session it names.
+    """
+    return refusal in (JoinRefusal.CANCELLED, JoinRefusal.NOT_CONFIRMED, JoinRefusal.TOO_EARLY, JoinRefusal.EXPIRED)
