@@ -8,7 +8,7 @@ from dotenv import load_dotenv
 from flask import Flask
 
 from meetapp import config as app_config
-from meetapp.extensions import csrf, db, limiter, login_manager, mail, migrate
+from meetapp.extensions import csrf, db, login_manager, mail, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +45,7 @@ def configure(app: Flask, config: dict | None) -> None:
 def register_extensions(app: Flask) -> None:
     from meetapp import connections
     from meetapp.services.accounts import load_user
+    from meetapp.web import rate_limits
 
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
@@ -58,7 +59,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     csrf.init_app(app)
     mail.init_app(app)
-    limiter.init_app(app)
+    rate_limits.register(app)
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")

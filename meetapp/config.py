@@ -213,6 +213,7 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         "JITSI_ALLOW_EARLY_MINUTES": _int(environ, "JITSI_ALLOW_EARLY_MINUTES", 15),
         "JITSI_MAX_LATE_MINUTES": _int(environ, "JITSI_MAX_LATE_MINUTES", 30),
         "REMINDER_OFFSETS_MINUTES": _minutes_list(environ, "REMINDER_OFFSETS_MINUTES", "1440,15"),
+        # Where failed logins and refused joins are counted (meetapp.web.rate_limits).
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
         # Keeps this deployment's counters apart from anything else in the same Redis.
         "RATELIMIT_KEY_PREFIX": environ.get("RATELIMIT_KEY_PREFIX", "").strip() or "meetapp",
@@ -223,7 +224,6 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         "TRUSTED_PROXY_HOST": _flag(environ, "TRUSTED_PROXY_HOST", False),
         "TRUSTED_PROXY_PREFIX": _flag(environ, "TRUSTED_PROXY_PREFIX", False),
         "TRUSTED_HOSTS": _trusted_hosts(environ, public_base_url, env),
-        "RATELIMIT_HEADERS_ENABLED": True,
         # Per address and per account; failed attempts only (see auth.routes).
         "LOGIN_RATE_LIMIT_PER_ADDRESS": _rate_limit(environ, "LOGIN_RATE_LIMIT_PER_ADDRESS", "20 per minute;100 per hour"),
         "LOGIN_RATE_LIMIT_PER_ACCOUNT": _rate_limit(environ, "LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour"),

@@ -2,17 +2,16 @@
 from functools import cache
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
-from flask_limiter.util import get_remote_address
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetapp.auth import bp
 from meetapp.auth.forms import LoginForm, LogoutForm, RegistrationForm
 from meetapp.domain.errors import InvalidRequest
-from meetapp.extensions import limiter
 from meetapp.models import normalise_email
 from meetapp.services.accounts import create_user, find_user_by_email
+from meetapp.web import rate_limits
 from meetapp.web.errors import MESSAGES, error_page
 
 WRONG_CREDENTIALS = "Wrong email or password."
@@ -32,22 +31,9 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def login_address_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"]
-
-
-def login_account_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"]
-
-
 def submitted_account() -> str:
-    # Flask-Limiter skips a limit whose key is empty, so a blank email still gets a bucket.
+    # A blank email still gets a count of its own.
     return normalise_email(request.form.get("email", ""))[:254] or "(blank)"
-
-
-def login_failed(response) -> bool:
-    # Only a wrong email or password costs an attempt: not a success, a blank form or a refusal.
-    return g.get("login_failed", False)
 
 
 @cache
@@ -56,13 +42,11 @@ def _decoy_hash() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    login_address_limit, key_func=get_remote_address, methods=["POST"], scope="address", deduct_when=login_failed
-)
-@limiter.limit(
-    login_account_limit, key_func=submitted_account, methods=["POST"], scope="account", deduct_when=login_failed
-)
 def login():
+    if request.method == "POST":
+        # Before the password is looked at: while the address or the account is over its limit,
+        # even the right password waits (see web.rate_limits).
+        rate_limits.refuse_login_if_over(request.remote_addr, submitted_account())
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
@@ -81,7 +65,8 @@ def login():
                 # after a form to the page's `form-action 'self'`: so leave the form first, then go on.
                 return render_template("auth/continue.html", destination=destination)
             return redirect(destination)
-        g.login_failed = True
+        # Only a wrong email or password counts: not a success, a blank form or a refusal.
+        rate_limits.count_failed_login(request.remote_addr, submitted_account())
         return render_template("auth/login.html", form=form, failure=WRONG_CREDENTIALS)
     form.next.data = safe_next(form.next.data) or ""
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
@@ -93,7 +78,8 @@ def too_many_attempts(error):
         return error_page(429, "Too many requests", MESSAGES[429])
     form = LoginForm()
     form.next.data = safe_next(form.next.data) or ""
-    return render_template("auth/login.html", form=form, failure=TOO_MANY_ATTEMPTS), 429
+    headers = {"Retry-After": str(error.retry_after)} if getattr(error, "retry_after", None) else {}
+    return render_template("auth/login.html", form=form, failure=TOO_MANY_ATTEMPTS), 429, headers
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -105,6 +105,8 @@ def register(app: Flask) -> None:
         message = MESSAGES.get(status, error.description or "")
         if wants_json():
             response, status = json_error(status, API_CODES.get(status, "error"), message)
+            # As every API answer: an /api/ path the blueprint does not know (404, 405) included.
+            response.headers["Cache-Control"] = "no-store"
         else:
             response, status = error_page(status, error.name, message)
         response = make_response(response, status)
