@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import ApiClient, People, running_app
+from tests.support import ApiClient, People, running_app, set_session_type
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 OPENS, CLOSES = START - timedelta(minutes=15), START + timedelta(minutes=90)
@@ -70,6 +70,36 @@ def test_cancelled_and_pending_statuses(clock, as_mentee, as_mentor, mentor, ses
     body = access(as_mentee, session_id)
     assert (body["access"]["status"], body["access"]["canJoin"]) == ("cancelled", False)
     assert "joinUrl" not in body
+
+
+def test_the_access_document_and_the_join_follow_the_session_types_own_window(app, clock, as_mentee, as_mentor, mentor):
+    # Opens 60 minutes before 11:00 and closes 5 after 12:00; the defaults would say 10:45 and 12:30.
+    set_session_type(app, "Long lead", early=60, late=5)
+    session_id = as_mentee.post(
+        "/api/mentoring/sessions",
+        json={"mentorId": mentor, "startsAt": "2026-11-23T11:00:00Z", "durationMinutes": 60, "sessionType": "Long lead"},
+    ).json["session"]["id"]
+    as_mentor.post(f"/api/mentoring/session/{session_id}/confirm")
+    opens, closes = datetime(2026, 11, 23, 10, 0, tzinfo=UTC), datetime(2026, 11, 23, 12, 5, tzinfo=UTC)
+
+    clock.move_to(opens - timedelta(minutes=1))
+    early = access(as_mentee, session_id)["access"]
+    assert (early["status"], early["availableAt"], early["expiresAt"]) == (
+        "too_early", "2026-11-23T10:00:00Z", "2026-11-23T12:05:00Z",
+    )
+    assert early["secondsUntilAvailable"] == 60
+    refused = join(as_mentee, session_id)
+    assert (refused.status_code, refused.json["error"]) == (409, "too_early")
+
+    clock.move_to(opens)
+    assert access(as_mentee, session_id)["access"]["status"] == "available"
+    assert join(as_mentee, session_id).status_code == 302
+
+    clock.move_to(closes)
+    late = access(as_mentee, session_id)["access"]
+    assert (late["status"], late["expiredAt"]) == ("expired", "2026-11-23T12:05:00Z")
+    refused = join(as_mentee, session_id)
+    assert (refused.status_code, refused.json["error"]) == (410, "expired")
 
 
 def test_access_is_for_participants_only(api_as, people, session_id, client):

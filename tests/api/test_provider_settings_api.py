@@ -3,23 +3,11 @@ import pytest
 
 from meetapp.extensions import db
 from meetapp.models import MentorProfile
-from tests.conftest import running_app
 from tests.provider_fixtures import google_refresh_token_config, google_service_account_config, zoom_config
-from tests.providers.fakes import GOOGLE_CLIENT_ID, FakeGoogle, FakeZoom
+from tests.providers.fakes import GOOGLE_CLIENT_ID
+from tests.support import running_app
 
 SETTINGS = "/api/mentoring/me/video-settings"
-
-
-@pytest.fixture
-def fake_zoom():
-    with FakeZoom() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake_google():
-    with FakeGoogle() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile
-from tests.conftest import NOW
+from tests.support import NOW, PASSWORD, People
 
 TOMORROW_3PM = "2026-11-24T15:00:00Z"
 
@@ -324,8 +324,6 @@ def test_unknown_api_routes_and_methods_answer_in_json(as_mentee):
 
 
 def test_a_logged_in_browser_writes_only_with_the_csrf_header(csrf_app, clock):
-    from tests.conftest import PASSWORD, People
-
     people = People(csrf_app)
     mentor, _ = people.make("mentor", "Mona Mentor"), people.make("mentee", "Max Mentee")
     client = csrf_app.test_client()

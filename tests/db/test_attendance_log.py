@@ -4,18 +4,15 @@ import pytest
 import sqlalchemy as sa
 
 from meetapp.models import AttendanceEvent
-from tests.web import test_join_proxy
-from tests.web.test_join_proxy import MENTEE_EMAIL, OPENS, attempts
-
-booked = test_join_proxy.booked  # a confirmed session at 10:00 UTC
+from tests.support import MENTEE_EMAIL, OPENS, attempts
 
 
 @pytest.mark.parametrize("door", ["browser", "api"])
 def test_a_join_is_logged_for_everyone_to_see_before_its_answer_is_out(
-    app, client, auth, clock, booked, database_url, api_as, mentee, door
+    app, client, auth, clock, confirmed_with_links, database_url, api_as, mentee, door
 ):
     # Not after the response, nor in batches: once the redirect is out, no crash can lose the attempt.
-    session_id, mentee_path, _ = booked
+    session_id, mentee_path, _ = confirmed_with_links
     clock.move_to(OPENS)
     other = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     seen_by_other = []
@@ -42,8 +39,8 @@ def test_a_join_is_logged_for_everyone_to_see_before_its_answer_is_out(
     assert seen_by_other == [1]
 
 
-def test_a_join_whose_row_cannot_be_written_is_not_let_in(app, client, auth, clock, booked, monkeypatch):
-    _, mentee_path, _ = booked
+def test_a_join_whose_row_cannot_be_written_is_not_let_in(app, client, auth, clock, confirmed_with_links, monkeypatch):
+    _, mentee_path, _ = confirmed_with_links
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)
 

@@ -10,7 +10,7 @@ from meetapp.domain.errors import MentorBusy
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, User
 from meetapp.services import booking
-from tests.conftest import NOW
+from tests.support import NOW
 
 SLOT_START = NOW + timedelta(days=1)
 # Long enough that, without the lock, the second check runs before the first insert commits.

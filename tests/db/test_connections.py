@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from meetapp import connections
 from meetapp.extensions import db
-from tests.conftest import database_backends, running_app
+from tests.support import database_backends, running_app
 
 # SQLite has no server to lose a connection to. (Under CI PostgreSQL is required, so this never skips there.)
 pytestmark = [

@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 from meetapp import create_app
 from meetapp.config import testing_config
 from meetapp.extensions import db
-from tests.conftest import database_backends, scratch_postgres_database
+from tests.support import database_backends, scratch_postgres_database
 
 
 def empty_databases():

@@ -24,7 +24,7 @@ from meetapp.extensions import db
 from meetapp.models import MentoringSession, OutboxMail, User
 from meetapp.outbox import notify
 from meetapp.services.booking import book_session, confirm_session
-from tests.conftest import IN_CI, PASSWORD, POSTGRES_URL, free_port, running_app, scratch_postgres_database
+from tests.support import IN_CI, PASSWORD, POSTGRES_URL, SmtpSink, free_port, running_app, scratch_postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -54,8 +54,6 @@ def shared_services():
 @pytest.fixture(scope="module")
 def cluster(shared_services, tmp_path_factory):
     """The database migrated, then two app processes behind their own ports; yields what the tests need."""
-    from tests.conftest import SmtpSink
-
     sink = SmtpSink().start()
     prefix = f"meetapp-cluster-{uuid.uuid4().hex}"
     ports = [free_port(), free_port()]

@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from meetapp.domain.timeutil import utcnow
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import AXE, MEETING_URL, LiveServer, Person, log_in, new_context, serve
+from tests.e2e.browser import AXE, MEETING_URL, LiveServer, Person, log_in, new_context, serve
+from tests.support import PASSWORD
 
 BLOCKING_IMPACTS = ("serious", "critical")
 

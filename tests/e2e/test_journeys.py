@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from meetapp.domain.timeutil import utcnow
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import MEETING_URL, WAIT_MS, log_in
+from tests.e2e.browser import MEETING_URL, WAIT_MS, log_in
+from tests.support import PASSWORD
 
 # How soon after the window opens the Join button must be there, without a reload.
 JOIN_APPEARS_WITHIN = timedelta(seconds=2)

@@ -2,8 +2,8 @@
 import pytest
 
 from meetapp.outbox.worker import run_pass
-from tests.conftest import running_app
 from tests.mail.helpers import book
+from tests.support import running_app
 
 
 @pytest.fixture

@@ -60,11 +60,11 @@ def everything_in(message: EmailMessage) -> str:
     return "\n".join(texts)
 
 
-def book(as_mentee, mentor, starts_at=STARTS, minutes=60) -> str:
-    """Book through the JSON API as the mentee; the new session's id."""
-    response = as_mentee.post(
-        "/api/mentoring/sessions",
-        json={"mentorId": mentor, "startsAt": starts_at.isoformat(), "durationMinutes": minutes},
-    )
+def book(as_mentee, mentor, starts_at=STARTS, minutes=60, session_type: str | None = None) -> str:
+    """Book through the JSON API as the mentee (a Standard session unless `session_type` says); the new session's id."""
+    body = {"mentorId": mentor, "startsAt": starts_at.isoformat(), "durationMinutes": minutes}
+    if session_type is not None:
+        body["sessionType"] = session_type
+    response = as_mentee.post("/api/mentoring/sessions", json=body)
     assert response.status_code == 201, response.json
     return response.json["session"]["id"]

@@ -10,8 +10,8 @@ from meetapp.domain.notifications import MailStatus
 from meetapp.extensions import db
 from meetapp.models import OutboxMail
 from meetapp.outbox.worker import claim_due, run_pass
-from tests.conftest import NOW, running_app
 from tests.mail.helpers import STARTS, book
+from tests.support import NOW, People, counted_queries, running_app
 
 
 @pytest.fixture
@@ -151,8 +151,6 @@ def test_the_worker_will_not_run_without_a_mail_server_outside_development(datab
 
 def test_in_development_without_a_mail_server_mail_goes_to_the_dev_mailbox(database_url, clock):
     with running_app(database_url, MEETAPP_ENV="development") as app:
-        from tests.conftest import People
-
         people = People(app)
         mentor = people.make("mentor", "Mona Mentor")
         mentee = people.make("mentee", "Max Mentee")
@@ -192,8 +190,6 @@ def test_listing_an_empty_queue_says_so(app):
 
 def test_on_postgresql_only_outcomes_skip_the_wait_for_the_disk(app, two_confirmations, worker, smtp_sink):
     """Outcomes commit without waiting for the WAL flush (a lost one means a resend); claims wait for it."""
-    from tests.conftest import counted_queries
-
     with counted_queries(app) as statements:
         assert worker().sent == 2
     relaxed = [number for number, statement in enumerate(statements) if "synchronous_commit" in statement]

@@ -18,6 +18,7 @@ from tests.mail.helpers import (
     plain,
     the_join_link,
 )
+from tests.support import set_session_type
 
 
 def received_by(smtp_sink, address):
@@ -75,6 +76,27 @@ def test_confirmation_gives_each_person_their_own_link_their_time_and_an_invite(
             "mailto:max.mentee@example.com",
         }
         assert entry["STATUS"] == "CONFIRMED"
+
+
+def test_the_confirmation_and_its_invite_say_when_the_session_types_window_opens(
+    app, clock, as_mentee, as_mentor, mentor, worker, smtp_sink
+):
+    # An hour early, where the default would be 15 minutes: 10:00 in Berlin, 04:00 in New York.
+    set_session_type(app, "Long lead", early=60, late=5)
+    session_id = book(as_mentee, mentor, session_type="Long lead")
+    assert as_mentor.post(f"/api/mentoring/session/{session_id}/confirm").status_code == 200
+    worker()
+    confirmations = {
+        message["To"]: message for message in smtp_sink.received if message["Subject"].startswith("Confirmed:")
+    }
+    for_mentor = confirmations["Mona Mentor <mona.mentor@example.com>"]
+    for_mentee = confirmations["Max Mentee <max.mentee@example.com>"]
+
+    assert "It works from 10:00, 60 minutes before the start" in plain(for_mentor)
+    assert "It works from <strong>10:00</strong>, 60 minutes before the start" in html(for_mentor)
+    assert "It works from 04:00, 60 minutes before the start" in plain(for_mentee)
+    assert "(it works from 10:00 CET)" in str(event(invite(for_mentor))["DESCRIPTION"])
+    assert "(it works from 04:00 EST)" in str(event(invite(for_mentee))["DESCRIPTION"])
 
 
 def test_each_mailed_link_opens_the_join_flow_for_its_owner_only(app, confirmed, client, auth, clock, smtp_sink):

@@ -11,7 +11,7 @@ from meetapp.extensions import db
 from meetapp.models import MentoringSession, OutboxMail, User
 from meetapp.outbox import notify
 from meetapp.services.booking import book_session, confirm_session
-from tests.conftest import NOW
+from tests.support import NOW
 
 STARTS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from meetapp.extensions import db
 from meetapp.models import MentorProfile
-from tests.mail.helpers import STARTS, book, path_of, plain, the_join_link
+from tests.mail.helpers import STARTS, book, html, path_of, plain, the_join_link
+from tests.support import set_session_type
 
 DAY_BEFORE = STARTS - timedelta(hours=24)
 QUARTER_BEFORE = STARTS - timedelta(minutes=15)
@@ -57,6 +58,21 @@ def test_a_reminder_carries_the_join_link_and_the_window(
 
     auth.login("max.mentee@example.com")
     assert client.get(path_of(the_join_link(for_mentee))).status_code == 302
+
+
+def test_a_reminder_says_when_the_session_types_window_opens(app, clock, as_mentee, as_mentor, mentor, worker, smtp_sink):
+    set_session_type(app, "Long lead", early=60, late=5)
+    session_id = book(as_mentee, mentor, session_type="Long lead")
+    as_mentor.post(f"/api/mentoring/session/{session_id}/confirm")
+    worker()
+    smtp_sink.received.clear()
+    clock.move_to(QUARTER_BEFORE)
+    worker()
+    by_address = {message["To"]: message for message in reminders(smtp_sink)}
+    # An hour before 11:00 in Berlin and 05:00 in New York; the default window would say 10:45 and 04:45.
+    assert "You can join from 10:00 with your own link" in plain(by_address["Mona Mentor <mona.mentor@example.com>"])
+    assert "You can join from 04:00 with your own link" in plain(by_address["Max Mentee <max.mentee@example.com>"])
+    assert "You can join from <strong>04:00</strong>" in html(by_address["Max Mentee <max.mentee@example.com>"])
 
 
 def test_the_day_before_reminder_says_so(confirmed, clock, worker, smtp_sink):

@@ -10,7 +10,7 @@ from meetapp.models import OutboxMail, User
 from meetapp.outbox import notify
 from meetapp.outbox.worker import run_pass
 from meetapp.services.booking import book_session, confirm_session
-from tests.conftest import NOW
+from tests.support import NOW
 
 MAILS = 500
 

@@ -1,9 +1,12 @@
-"""Fixtures for the provider clients: the fake Zoom and Google servers, a clock to move, and sleeps to count."""
+"""Fixtures for the provider clients: a fake echo server, a clock to move, and sleeps to count.
+
+The fake Zoom and Google servers (`fake_zoom`, `fake_google`) are in tests/conftest.py: web and API tests use them too.
+"""
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.providers.fakes import FakeEcho, FakeGoogle, FakeZoom
+from tests.providers.fakes import FakeEcho
 
 
 class FakeClock:
@@ -22,18 +25,6 @@ class FakeClock:
 @pytest.fixture
 def fake_echo():
     with FakeEcho() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake_zoom():
-    with FakeZoom() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake_google():
-    with FakeGoogle() as fake:
         yield fake
 
 

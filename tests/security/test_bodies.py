@@ -12,9 +12,8 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from meetapp.config import testing_config
-from tests.security.conftest import build_world, csrf_token, fingerprint, log_in
-from tests.security.test_access_matrix import CASES, ROUTES
-from tests.security.test_csrf import WRITE_METHODS, allowed_viewer
+from tests.security.matrix import CASES, ROUTES, WRITE_METHODS, allowed_viewer
+from tests.security.world import build_world, csrf_token, fingerprint, log_in
 
 MAX_CONTENT_LENGTH = testing_config("sqlite://")["MAX_CONTENT_LENGTH"]
 OVERSIZED = MAX_CONTENT_LENGTH + 1024
@@ -457,3 +456,57 @@ def test_a_nul_character_is_refused_before_the_csrf_check_reads_the_form(app_poo
     assert_refused(response, 400, f"{endpoint} with {form!r}", api=False)
     assert "Form expired" not in response.get_data(as_text=True)
     assert fingerprint(app) == before
+
+
+# Lone UTF-16 surrogates ----------------------------------------------------------------
+#
+# "\ud800" is valid JSON but no character: no database or mail could take it. Sent as the
+# raw escape (a client serialising a Python str would refuse to), it must be a validation
+# error, never a 500 from the database or the mail queue.
+
+SURROGATE_BODIES = {
+    # id: (route, the JSON body with SURROGATE where the raw escape goes, the field the answer names)
+    "cancel-reason": (("api.cancel_session", "POST"), {"reason": "SURROGATE"}, "reason"),
+    "booking-session-type": (("api.create_session", "POST"), {"sessionType": "SURROGATE"}, "sessionType"),
+    "cancel-key": (("api.cancel_session", "POST"), {"SURROGATE": "x"}, None),
+    "booking-key": (("api.create_session", "POST"), {"SURROGATE": "x"}, None),
+}
+
+
+def raw_json(fields: dict, escape: str) -> bytes:
+    """`fields` as JSON, with the string "SURROGATE" (as a key or a value) written as the raw `escape`."""
+    return json.dumps(fields).replace('"SURROGATE"', f'"{escape}"').encode()
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff"], ids=["high", "low"])
+@pytest.mark.parametrize(("route", "fields", "named"), SURROGATE_BODIES.values(), ids=SURROGATE_BODIES.keys())
+def test_a_lone_surrogate_is_a_validation_error_and_writes_nothing(app, route, fields, named, escape):
+    case = CASES_BY_ROUTE[route]
+    world = build_world(app)
+    client, headers = as_allowed(app, case, world)
+    body = raw_json({**case.body(world), **fields}, escape)
+    assert escape.encode() in body
+    before = fingerprint(app)
+    response = client.open(
+        url_of(app, case, world), method=case.method, data=body, content_type="application/json", headers=headers
+    )
+    assert_refused(response, 400, f"{case.id} with {body!r}", api=True)
+    assert response.json["error"] == "validation_error", response.json
+    if named:
+        assert set(response.json["fields"]) == {named}, response.json
+    else:
+        assert len(response.json["fields"]) == 1, response.json
+    assert fingerprint(app) == before
+
+
+def test_a_surrogate_pair_is_a_character_like_any_other(app):
+    # The check is for lone halves only: an emoji written as its escaped pair is stored as the emoji.
+    case = CASES_BY_ROUTE[("api.cancel_session", "POST")]
+    world = build_world(app)
+    client, headers = as_allowed(app, case, world)
+    response = client.post(
+        url_of(app, case, world), data=raw_json({"reason": "SURROGATE"}, "\\ud83d\\ude00"),
+        content_type="application/json", headers=headers,
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["session"]["cancellation"]["reason"] == "\U0001f600"

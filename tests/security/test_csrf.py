@@ -11,27 +11,11 @@ token: no browser sends one by itself.
 
 import pytest
 
-from tests.security.conftest import World, build_world, csrf_token, fingerprint, log_in
-from tests.security.test_access_matrix import CASES, ROUTES, Login, Redirect, check_answer
+from tests.security.matrix import CASES, ROUTES, WRITE_METHODS, Redirect, allowed_viewer, check_answer
+from tests.security.world import World, build_world, csrf_token, fingerprint, log_in
 
-WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # With htmx, these answer with the re-rendered action panel instead of redirecting.
 PANEL_ANSWERS = {"sessions.confirm", "sessions.cancel", "sessions.reschedule", "sessions.new_link"}
-ANONYMOUS_FORMS = {"auth.login", "auth.register"}
-
-
-def allowed_viewer(case) -> str:
-    """Who the access table lets make this change."""
-    if case.endpoint in ANONYMOUS_FORMS:
-        return "anonymous"
-    for viewer in ("mentee", "mentor", "admin", "other_mentee", "other_mentor"):
-        expected = case.expect[viewer]
-        # A 409 is a request heard and refused on its merits: CSRF was already passed.
-        if not isinstance(expected, Login) and not (isinstance(expected, int) and expected >= 400 and expected != 409):
-            return viewer
-    raise AssertionError(f"nobody may call {case.id}")
-
-
 def write_routes() -> list[tuple[str, str]]:
     return [route for route in ROUTES if route[1] in WRITE_METHODS]
 

@@ -13,7 +13,7 @@ from werkzeug.routing import Rule
 
 from meetapp.extensions import db
 from meetapp.models import MentoringSession
-from tests.conftest import PASSWORD
+from tests.support import PASSWORD
 
 MANUAL_URL = "https://whereby.com/private-room-5f3a9c"
 OWN_SETTINGS = {"settings.video", "settings.video_preview", "api.get_video_settings"}

@@ -15,7 +15,7 @@ import pytest
 
 from meetapp.config import from_environ
 from meetapp.services.accounts import create_user
-from tests.conftest import PASSWORD, running_app
+from tests.support import PASSWORD, running_app
 
 EMAIL = "max.mentee@example.com"
 HOSTILE = [

@@ -20,8 +20,8 @@ from meetapp import create_app
 from meetapp.config import testing_config
 from meetapp.domain.join_tokens import InvalidJoinToken
 from meetapp.services import join_links
-from tests.conftest import NOW
-from tests.security.conftest import build_world, log_in
+from tests.security.world import build_world, log_in
+from tests.support import NOW
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 MEETING = "https://meet.jit.si/"

@@ -24,9 +24,9 @@ from meetapp.models import MentoringSession, MentorProfile, User
 from meetapp.outbox.worker import run_pass
 from meetapp.services import booking
 from meetapp.services.accounts import create_user
-from tests.conftest import NOW, PASSWORD, SmtpSink
 from tests.mail.helpers import html, invite, invite_part, plain
-from tests.security.conftest import csrf_token
+from tests.security.world import csrf_token
+from tests.support import NOW, PASSWORD, SmtpSink
 
 PAYLOADS = [
     pytest.param("<script>alert(1)</script>", id="script"),

@@ -10,7 +10,7 @@ from meetapp.extensions import db
 from meetapp.models import OutboxMail, User
 from meetapp.services import booking
 from meetapp.services.accounts import create_user
-from tests.conftest import NOW, PASSWORD, counted_queries
+from tests.support import NOW, PASSWORD, counted_queries
 
 ADMIN_EMAIL, MENTOR_EMAIL, MENTEE_EMAIL = "ada.admin@example.com", "mona.mentor@example.com", "max.mentee@example.com"
 REFUSED = "Recipient refused: 550 5.1.1 No such mailbox here"

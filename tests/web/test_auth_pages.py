@@ -8,7 +8,7 @@ from meetapp.config import from_environ
 from meetapp.extensions import db
 from meetapp.models import User
 from meetapp.services.accounts import create_user
-from tests.conftest import PASSWORD, counted_queries, running_app
+from tests.support import PASSWORD, counted_queries, running_app
 
 MENTEE_EMAIL = "max.mentee@example.com"
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

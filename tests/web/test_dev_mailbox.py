@@ -14,7 +14,7 @@ from meetapp.domain.notifications import MailKind, MailStatus
 from meetapp.extensions import db
 from meetapp.models import OutboxMail
 from meetapp.outbox.worker import run_pass
-from tests.conftest import counted_queries, running_app
+from tests.support import counted_queries, running_app
 
 MENTEE_EMAIL = "max.mentee@example.com"
 JOIN_URL = re.compile(r"http://127\.0\.0\.1:5000/join/\S+")

@@ -1,21 +1,18 @@
 """The join doors' rate limit: refusals are counted per address when they happen, and only they."""
 import logging
 import uuid
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from meetapp.extensions import db, limiter
+from meetapp.extensions import db
 from meetapp.models import AttendanceEvent
 from meetapp.services.accounts import create_user
-from tests.conftest import PASSWORD, ApiClient
-from tests.web import test_join_proxy
-from tests.web.test_join_proxy import MENTEE_EMAIL, OPENS, attempts
-from tests.web.test_rate_limits import redis_app, redis_or_skip
-
-booked = test_join_proxy.booked  # the same confirmed session at 10:00 UTC
+from tests.support import MENTEE_EMAIL, OPENS, PASSWORD, ApiClient, attempts
+from tests.web.helpers import redis_app, redis_or_skip
 
 STRANGER_EMAIL = "sam.stranger@example.com"
 
@@ -31,9 +28,9 @@ def get(client, path, address):
 
 
 def test_over_the_limit_a_refusal_is_429_with_retry_after_and_writes_nothing(
-    two_refusals, client, auth, clock, booked, people
+    two_refusals, client, auth, clock, confirmed_with_links, people
 ):
-    _, mentee_path, _ = booked
+    _, mentee_path, _ = confirmed_with_links
     people.make("mentee", "Sam Stranger", email=STRANGER_EMAIL)
     clock.move_to(OPENS)
     auth.login(STRANGER_EMAIL)
@@ -53,10 +50,10 @@ def test_over_the_limit_a_refusal_is_429_with_retry_after_and_writes_nothing(
 
 
 def test_an_address_over_the_limit_still_lets_its_own_participant_in(
-    two_refusals, client, auth, clock, booked, mentee
+    two_refusals, client, auth, clock, confirmed_with_links, mentee
 ):
     # Behind one NAT: somebody kept opening a broken link, then the patient opens theirs.
-    _, mentee_path, _ = booked
+    _, mentee_path, _ = confirmed_with_links
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)
     assert [get(client, "/join/broken-link", "203.0.113.2").status_code for _ in range(3)] == [404, 404, 429]
@@ -68,14 +65,14 @@ def test_an_address_over_the_limit_still_lets_its_own_participant_in(
     assert get(client, "/join/broken-link", "203.0.113.2").status_code == 429
 
 
-def test_too_early_is_a_refusal_and_counts(two_refusals, client, auth, clock, booked):
-    _, mentee_path, _ = booked
+def test_too_early_is_a_refusal_and_counts(two_refusals, client, auth, clock, confirmed_with_links):
+    _, mentee_path, _ = confirmed_with_links
     auth.login(MENTEE_EMAIL)
     assert [get(client, mentee_path, "203.0.113.3").status_code for _ in range(3)] == [200, 200, 429]
 
 
-def test_both_doors_share_one_count(two_refusals, client, auth, clock, booked, people, mentee):
-    session_id, _, _ = booked
+def test_both_doors_share_one_count(two_refusals, client, auth, clock, confirmed_with_links, people, mentee):
+    session_id, _, _ = confirmed_with_links
     auth.login(MENTEE_EMAIL)
     assert [get(client, "/join/broken-link", "203.0.113.4").status_code for _ in range(2)] == [404, 404]
     api = ApiClient(client, people.token(mentee))
@@ -85,8 +82,8 @@ def test_both_doors_share_one_count(two_refusals, client, auth, clock, booked, p
     assert 1 <= int(response.headers["Retry-After"]) <= 60
 
 
-def test_anonymous_visitors_are_sent_to_log_in_and_counted(two_refusals, client, clock, booked):
-    _, mentee_path, _ = booked
+def test_anonymous_visitors_are_sent_to_log_in_and_counted(two_refusals, client, clock, confirmed_with_links):
+    _, mentee_path, _ = confirmed_with_links
     assert [get(client, mentee_path, "203.0.113.5").status_code for _ in range(3)] == [302, 302, 429]
     assert [get(client, "/join/broken-link", "198.51.100.5").status_code for _ in range(3)] == [302, 302, 429]
 
@@ -101,8 +98,8 @@ def anonymous_rows(app) -> list[tuple]:
         ]
 
 
-def test_anonymous_hits_on_a_link_are_logged_once_a_minute_per_address(app, client, clock, booked):
-    _, mentee_path, _ = booked
+def test_anonymous_hits_on_a_link_are_logged_once_a_minute_per_address(app, client, clock, confirmed_with_links):
+    _, mentee_path, _ = confirmed_with_links
     for _ in range(5):
         assert get(client, mentee_path, "203.0.113.8").status_code == 302
     assert get(client, mentee_path, "198.51.100.8").status_code == 302
@@ -119,17 +116,17 @@ def test_anonymous_hits_on_a_link_are_logged_once_a_minute_per_address(app, clie
 
 
 @pytest.fixture
-def storage_down(monkeypatch):
+def storage_down(app, monkeypatch):
     """Call it to make the limiter's storage a Redis nobody answers at (port 1 refuses connections)."""
-    return lambda: monkeypatch.setattr(
-        limiter, "_limiter", FixedWindowRateLimiter(storage_from_string("redis://127.0.0.1:1"))
-    )
+    down = FixedWindowRateLimiter(storage_from_string("redis://127.0.0.1:1"))
+    counter = app.extensions["meetapp.rate_limits"]
+    return lambda: monkeypatch.setitem(app.extensions, "meetapp.rate_limits", replace(counter, strategy=down))
 
 
 def test_with_its_storage_down_refusals_are_still_refused_and_joins_go_through(
-    two_refusals, client, auth, clock, booked, mentee, storage_down, caplog
+    two_refusals, client, auth, clock, confirmed_with_links, mentee, storage_down, caplog
 ):
-    _, mentee_path, _ = booked
+    _, mentee_path, _ = confirmed_with_links
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)  # logging in has limits of its own, counted in the same storage
     storage_down()

@@ -2,31 +2,26 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from meetapp.domain.join_tokens import JoinClaim, JoinTokens
 from meetapp.extensions import db
-from meetapp.models import AttendanceEvent, MentoringSession
-from tests.conftest import PASSWORD, ApiClient, People, counted_queries, running_app, table_read_by
-
-START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # an hour after NOW; Standard type: 15 min early, 30 late
-OPENS, CLOSES = START - timedelta(minutes=15), START + timedelta(minutes=90)
-MENTOR_EMAIL, MENTEE_EMAIL = "mona.mentor@example.com", "max.mentee@example.com"
-
-
-@pytest.fixture
-def booked(clock, api_as, mentor, mentee):
-    """A confirmed session at 10:00 UTC: (id, the mentee's join path, the mentor's join path)."""
-    as_mentee, as_mentor = api_as(mentee), api_as(mentor)
-    session = as_mentee.post(
-        "/api/mentoring/sessions", json={"mentorId": mentor, "startsAt": "2026-11-23T10:00:00Z", "durationMinutes": 60}
-    ).json["session"]
-    confirmed = as_mentor.post(f"/api/mentoring/session/{session['id']}/confirm").json["session"]
-    return session["id"], path_of(session["joinUrl"]), path_of(confirmed["joinUrl"])
-
-
-def path_of(url: str) -> str:
-    return url.removeprefix("http://127.0.0.1:5000")
+from meetapp.models import MentoringSession
+from tests.support import (
+    CLOSES,
+    MENTEE_EMAIL,
+    MENTOR_EMAIL,
+    OPENS,
+    PASSWORD,
+    START,
+    ApiClient,
+    People,
+    attempts,
+    counted_queries,
+    path_of,
+    running_app,
+    set_session_type,
+    table_read_by,
+)
 
 
 def stored(app, session_id) -> MentoringSession:
@@ -36,21 +31,15 @@ def stored(app, session_id) -> MentoringSession:
         return session
 
 
-def attempts(app) -> list[tuple]:
-    with app.app_context():
-        return [
-            (e.user_id, e.outcome, e.reason)
-            for e in db.session.scalars(sa.select(AttendanceEvent).order_by(AttendanceEvent.id))
-        ]
-
-
 def assert_private(response):
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_inside_the_window_the_participant_is_sent_to_the_meeting(app, client, auth, clock, booked, mentee):
-    session_id, mentee_path, _ = booked
+def test_inside_the_window_the_participant_is_sent_to_the_meeting(
+    app, client, auth, clock, confirmed_with_links, mentee
+):
+    session_id, mentee_path, _ = confirmed_with_links
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)
     response = client.get(mentee_path)
@@ -63,9 +52,9 @@ def test_inside_the_window_the_participant_is_sent_to_the_meeting(app, client, a
     assert attempts(app)[-1] == (mentee, "joined", "in_window")
 
 
-def test_a_join_costs_the_viewer_the_session_and_the_attendance_insert(app, client, auth, clock, booked):
+def test_a_join_costs_the_viewer_the_session_and_the_attendance_insert(app, client, auth, clock, confirmed_with_links):
     # The login's person, the link's session with both people and its type, then the log row.
-    _, mentee_path, _ = booked
+    _, mentee_path, _ = confirmed_with_links
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)
     client.get("/")
@@ -77,8 +66,8 @@ def test_a_join_costs_the_viewer_the_session_and_the_attendance_insert(app, clie
     assert "attendance_events" in statements[2]
 
 
-def test_not_logged_in_goes_to_login_and_comes_back_to_the_same_link(app, client, clock, booked):
-    _, mentee_path, _ = booked
+def test_not_logged_in_goes_to_login_and_comes_back_to_the_same_link(app, client, clock, confirmed_with_links):
+    _, mentee_path, _ = confirmed_with_links
     clock.move_to(OPENS)
     response = client.get(mentee_path)
     assert response.status_code == 302
@@ -104,8 +93,8 @@ def test_not_logged_in_goes_to_login_and_comes_back_to_the_same_link(app, client
     ],
     ids=["truncated", "flipped", "garbage", "huge", "reshaped"],
 )
-def test_tampered_links_are_404_and_never_redirect(client, auth, clock, booked, mangle):
-    _, mentee_path, _ = booked
+def test_tampered_links_are_404_and_never_redirect(client, auth, clock, confirmed_with_links, mangle):
+    _, mentee_path, _ = confirmed_with_links
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)
     response = client.get(mangle(mentee_path))
@@ -118,16 +107,16 @@ def token_for(app, session_id, user_id, version, key="test-secret-key", fallback
     return JoinTokens(key, list(fallbacks)).issue(JoinClaim(session_id, user_id, version, short_lived), at)
 
 
-def test_a_link_signed_with_an_unknown_key_is_404(app, client, auth, clock, booked, mentee):
-    session_id = booked[0]
+def test_a_link_signed_with_an_unknown_key_is_404(app, client, auth, clock, confirmed_with_links, mentee):
+    session_id = confirmed_with_links[0]
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)
     assert client.get(f"/join/{token_for(app, session_id, mentee, 1, key='someone-elses-key')}").status_code == 404
 
 
-def test_a_link_signed_with_a_rotated_key_still_works(database_url, clock, booked, mentee):
+def test_a_link_signed_with_a_rotated_key_still_works(database_url, clock, confirmed_with_links, mentee):
     """The running app has moved to a new key; links mailed under the old one still open."""
-    session_id, mentee_path, _ = booked
+    session_id, mentee_path, _ = confirmed_with_links
     with running_app(database_url, SECRET_KEY="the-new-key", SECRET_KEY_FALLBACKS=["test-secret-key"]) as rotated:
         client = rotated.test_client()
         client.post("/auth/login", data={"email": MENTEE_EMAIL, "password": PASSWORD})
@@ -139,8 +128,8 @@ def test_a_link_signed_with_a_rotated_key_still_works(database_url, clock, booke
         assert client.get(mentee_path).status_code == 404
 
 
-def test_a_link_from_before_a_reschedule_is_revoked(app, client, auth, clock, booked, api_as, mentee):
-    session_id, old_path, _ = booked
+def test_a_link_from_before_a_reschedule_is_revoked(app, client, auth, clock, confirmed_with_links, api_as, mentee):
+    session_id, old_path, _ = confirmed_with_links
     new_session = api_as(mentee).post(
         f"/api/mentoring/session/{session_id}/reschedule", json={"startsAt": "2026-11-23T10:30:00Z"}
     ).json["session"]
@@ -152,16 +141,18 @@ def test_a_link_from_before_a_reschedule_is_revoked(app, client, auth, clock, bo
     assert client.get(path_of(new_session["joinUrl"])).status_code == 302
 
 
-def test_a_link_from_before_a_new_meeting_link_is_revoked(client, auth, clock, booked, api_as, mentor):
-    session_id, mentee_path, _ = booked
+def test_a_link_from_before_a_new_meeting_link_is_revoked(client, auth, clock, confirmed_with_links, api_as, mentor):
+    session_id, mentee_path, _ = confirmed_with_links
     api_as(mentor).post(f"/api/mentoring/session/{session_id}/generate-link")
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)
     assert client.get(mentee_path).status_code == 404
 
 
-def test_someone_elses_link_is_403_even_for_the_other_participant(app, client, auth, clock, booked, mentor):
-    _, mentee_path, _ = booked
+def test_someone_elses_link_is_403_even_for_the_other_participant(
+    app, client, auth, clock, confirmed_with_links, mentor
+):
+    _, mentee_path, _ = confirmed_with_links
     clock.move_to(OPENS)
     auth.login(MENTOR_EMAIL)
     response = client.get(mentee_path)
@@ -170,16 +161,18 @@ def test_someone_elses_link_is_403_even_for_the_other_participant(app, client, a
     assert attempts(app)[-1] == (mentor, "denied", "not_participant")
 
 
-def test_a_stranger_with_a_forwarded_link_is_403(client, auth, clock, booked, people):
-    _, mentee_path, _ = booked
+def test_a_stranger_with_a_forwarded_link_is_403(client, auth, clock, confirmed_with_links, people):
+    _, mentee_path, _ = confirmed_with_links
     people.make("mentee", "Eve Eavesdropper")
     clock.move_to(OPENS)
     auth.login("eve.eavesdropper@example.com")
     assert client.get(mentee_path).status_code == 403
 
 
-def test_a_cancelled_session_is_410_and_says_who_cancelled(app, client, auth, clock, booked, api_as, mentor, mentee):
-    session_id, mentee_path, _ = booked
+def test_a_cancelled_session_is_410_and_says_who_cancelled(
+    app, client, auth, clock, confirmed_with_links, api_as, mentor, mentee
+):
+    session_id, mentee_path, _ = confirmed_with_links
     api_as(mentor).post(f"/api/mentoring/session/{session_id}/cancel", json={"reason": "Unwell <b>today</b>"})
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)
@@ -202,8 +195,8 @@ def test_an_unconfirmed_session_is_409(client, auth, clock, api_as, mentor, ment
     assert "has not confirmed this session yet" in response.get_data(as_text=True)
 
 
-def test_before_the_window_is_a_waiting_page_not_the_meeting(app, client, auth, clock, booked, mentee):
-    _, mentee_path, _ = booked
+def test_before_the_window_is_a_waiting_page_not_the_meeting(app, client, auth, clock, confirmed_with_links, mentee):
+    _, mentee_path, _ = confirmed_with_links
     clock.move_to(OPENS - timedelta(seconds=1))
     auth.login(MENTEE_EMAIL)
     response = client.get(mentee_path)
@@ -215,8 +208,8 @@ def test_before_the_window_is_a_waiting_page_not_the_meeting(app, client, auth, 
     assert_private(response)
 
 
-def test_at_the_end_of_the_window_the_session_has_ended(app, client, auth, clock, booked, mentee):
-    _, mentee_path, _ = booked
+def test_at_the_end_of_the_window_the_session_has_ended(app, client, auth, clock, confirmed_with_links, mentee):
+    _, mentee_path, _ = confirmed_with_links
     clock.move_to(CLOSES - timedelta(seconds=1))
     auth.login(MENTEE_EMAIL)
     assert client.get(mentee_path).status_code == 302
@@ -227,8 +220,8 @@ def test_at_the_end_of_the_window_the_session_has_ended(app, client, auth, clock
     assert attempts(app)[-1] == (mentee, "denied", "expired")
 
 
-def test_the_mentor_is_sent_to_the_same_room(app, client, auth, clock, booked):
-    session_id, _, mentor_path = booked
+def test_the_mentor_is_sent_to_the_same_room(app, client, auth, clock, confirmed_with_links):
+    session_id, _, mentor_path = confirmed_with_links
     clock.move_to(START)
     auth.login(MENTOR_EMAIL)
     response = client.get(mentor_path)
@@ -247,6 +240,33 @@ def test_a_session_types_own_window_applies(app, client, auth, clock, api_as, me
     assert client.get(path_of(session["joinUrl"])).status_code == 200  # waiting: Quick check-up opens 5 min early
     clock.move_to(START - timedelta(minutes=5))
     assert client.get(path_of(session["joinUrl"])).status_code == 302
+
+
+def test_a_type_that_opens_an_hour_early_and_closes_soon_after_has_its_own_window(
+    app, client, auth, clock, api_as, mentor, mentee
+):
+    # The defaults (JITSI_ALLOW_EARLY_MINUTES=15, JITSI_MAX_LATE_MINUTES=30) would open at 10:45 and close at 12:30.
+    set_session_type(app, "Long lead", early=60, late=5)
+    session = api_as(mentee).post(
+        "/api/mentoring/sessions",
+        json={"mentorId": mentor, "startsAt": "2026-11-23T11:00:00Z", "durationMinutes": 60, "sessionType": "Long lead"},
+    ).json["session"]
+    api_as(mentor).post(f"/api/mentoring/session/{session['id']}/confirm")
+    link = path_of(session["joinUrl"])
+    opens, closes = datetime(2026, 11, 23, 10, 0, tzinfo=UTC), datetime(2026, 11, 23, 12, 5, tzinfo=UTC)
+    auth.login(MENTEE_EMAIL)
+    clock.move_to(opens - timedelta(seconds=1))
+    assert client.get(link).status_code == 200
+    assert attempts(app)[-1] == (mentee, "denied", "too_early")
+    clock.move_to(opens)
+    assert client.get(link).status_code == 302
+    clock.move_to(closes - timedelta(seconds=1))
+    assert client.get(link).status_code == 302
+    clock.move_to(closes)
+    response = client.get(link)
+    assert response.status_code == 410
+    assert "Session ended" in response.get_data(as_text=True)
+    assert attempts(app)[-1] == (mentee, "denied", "expired")
 
 
 def test_defaults_apply_where_the_type_leaves_the_window_empty(database_url, clock):
@@ -270,8 +290,8 @@ def test_defaults_apply_where_the_type_leaves_the_window_empty(database_url, clo
         assert client.get(link).status_code == 410
 
 
-def test_a_dashboard_button_token_lasts_five_minutes(app, client, auth, clock, booked, mentee):
-    session_id = booked[0]
+def test_a_dashboard_button_token_lasts_five_minutes(app, client, auth, clock, confirmed_with_links, mentee):
+    session_id = confirmed_with_links[0]
     clock.move_to(OPENS)
     short = token_for(app, session_id, mentee, 1, short_lived=True, at=OPENS)
     auth.login(MENTEE_EMAIL)
@@ -292,8 +312,10 @@ def test_refused_attempts_from_one_address_are_rate_limited(database_url, clock)
         assert client.get("/join/not-a-token", environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 404
 
 
-def test_the_link_of_a_mentee_who_left_the_session_explains_it(app, client, auth, clock, booked, api_as, mentee):
-    session_id, mentee_path, _ = booked
+def test_the_link_of_a_mentee_who_left_the_session_explains_it(
+    app, client, auth, clock, confirmed_with_links, api_as, mentee
+):
+    session_id, mentee_path, _ = confirmed_with_links
     api_as(mentee).post(f"/api/mentoring/session/{session_id}/cancel", json={"reason": "Found another time"})
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)

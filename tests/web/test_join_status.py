@@ -6,7 +6,7 @@ import pytest
 
 from meetapp.extensions import db
 from meetapp.models import MentoringSession
-from tests.conftest import PASSWORD, counted_queries, table_read_by
+from tests.support import PASSWORD, counted_queries, table_read_by
 
 MENTOR_EMAIL, MENTEE_EMAIL = "mona.mentor@example.com", "max.mentee@example.com"
 HTMX = {"HX-Request": "true"}

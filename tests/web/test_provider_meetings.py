@@ -11,9 +11,9 @@ import pytest
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile
 from meetapp.services import meetings
-from tests.conftest import running_app
 from tests.providers import fakes
 from tests.providers.fakes import FakeGoogle, FakeZoom
+from tests.support import ApiClient, People, running_app, set_session_type
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # an hour after the frozen NOW
 OPENS = START - timedelta(minutes=15)
@@ -66,10 +66,11 @@ def stored(app, session_id: str) -> MentoringSession:
         return session
 
 
-def book(api_as, mentee, mentor, starts_at: str = "2026-11-23T10:00:00Z") -> str:
-    response = api_as(mentee).post(
-        "/api/mentoring/sessions", json={"mentorId": mentor, "startsAt": starts_at, "durationMinutes": 60}
-    )
+def book(api_as, mentee, mentor, starts_at: str = "2026-11-23T10:00:00Z", session_type: str | None = None) -> str:
+    body = {"mentorId": mentor, "startsAt": starts_at, "durationMinutes": 60}
+    if session_type is not None:
+        body["sessionType"] = session_type
+    response = api_as(mentee).post("/api/mentoring/sessions", json=body)
     assert response.status_code == 201, response.json
     session_id = response.json["session"]["id"]
     assert api_as(mentor).post(f"/api/mentoring/session/{session_id}/confirm").status_code == 200
@@ -245,6 +246,66 @@ def test_a_failure_that_keeps_failing_stops_before_the_window_opens(app, clock, 
     assert session.meeting_kind == "jitsi"
 
 
+# The retries stop where the session type's own window opens ------------------------------------
+#
+# Zoom answers the booking's create with a 429 and a Retry-After longer than the client waits,
+# so the worker's next try is exactly that far off (the backoff of a first failure is at most a minute).
+
+CREATE = "/v2/users/ada@example.com/meetings"
+
+
+def book_while_zoom_says_wait(app, api_as, mentee, mentor, zoom, *, minutes: int, starts_at: str, session_type: str):
+    meets_on(app, mentor, "zoom")
+    zoom.rate_limit(times=1, retry_after=str(minutes * 60), path=CREATE)
+    session = stored(app, book(api_as, mentee, mentor, starts_at=starts_at, session_type=session_type))
+    assert session.meeting_kind == "jitsi" and session.meeting_attempts == 1
+    return session
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "retried_at"),
+    [
+        # Opens at 09:29, before the retry at 09:30 could come: no retry, the session stays on Jitsi.
+        ("2026-11-23T10:29:00Z", None),
+        # Opens at 09:31: the retry at 09:30 comes before anyone may be in the room.
+        ("2026-11-23T10:31:00Z", datetime(2026, 11, 23, 9, 30, tzinfo=UTC)),
+    ],
+    ids=["opens-before-the-retry", "opens-after-the-retry"],
+)
+def test_retries_stop_where_a_type_that_opens_an_hour_early_opens(
+    app, clock, api_as, mentor, mentee, zoom, starts_at, retried_at
+):
+    # The default window (15 minutes) would open at 10:14 or 10:16, long after a retry at 09:30.
+    set_session_type(app, "Long lead", early=60, late=5)
+    session = book_while_zoom_says_wait(
+        app, api_as, mentee, mentor, zoom, minutes=30, starts_at=starts_at, session_type="Long lead"
+    )
+    assert session.meeting_retry_at == retried_at
+    if retried_at is None:
+        assert session.meeting_notice.endswith("This session uses Jitsi.")
+        with app.app_context():
+            assert meetings.retry_due(datetime(2026, 11, 23, 9, 30, tzinfo=UTC)) == 0
+        assert stored(app, session.id).meeting_kind == "jitsi"
+        assert len(zoom.sent("POST", CREATE)) == 1
+    else:
+        assert session.meeting_notice.endswith("it is tried again automatically.")
+
+
+def test_retries_go_on_while_a_type_that_opens_five_minutes_early_is_still_closed(
+    app, clock, api_as, mentor, mentee, zoom
+):
+    # Starts at 10:00 and opens at 09:55. A retry at 09:50 is after the default window's 09:45, and still in time.
+    set_session_type(app, "Short lead", early=5, late=5)
+    session = book_while_zoom_says_wait(
+        app, api_as, mentee, mentor, zoom, minutes=50, starts_at="2026-11-23T10:00:00Z", session_type="Short lead"
+    )
+    assert session.meeting_retry_at == datetime(2026, 11, 23, 9, 50, tzinfo=UTC)
+    with app.app_context():
+        assert meetings.retry_due(datetime(2026, 11, 23, 9, 50, tzinfo=UTC)) == 1
+    session = stored(app, session.id)
+    assert session.meeting_kind == "zoom" and int(session.meeting_external_id) in zoom.meetings
+
+
 def test_a_cancelled_session_waiting_for_its_meeting_gets_none(app, clock, api_as, mentor, mentee, zoom):
     meets_on(app, mentor, "zoom")
     zoom.fail(times=1, status=503, path="/v2/users/ada@example.com/meetings")
@@ -307,8 +368,6 @@ def test_without_a_zoom_user_the_session_says_so_and_uses_jitsi(app, clock, api_
 
 def test_without_credentials_zoom_is_the_labelled_jitsi_stand_in(database_url, clock):
     with running_app(database_url) as app:
-        from tests.conftest import ApiClient, People
-
         people = People(app)
         mentor, mentee = people.make("mentor", "Mona Mentor"), people.make("mentee", "Max Mentee")
         meets_on(app, mentor, "zoom")

@@ -6,19 +6,19 @@ import pytest
 
 from meetapp.extensions import db
 from meetapp.models import MentorProfile
-from tests.conftest import running_app
 from tests.provider_fixtures import (
     google_refresh_token_config,
     google_service_account_config,
     zoom_config,
 )
-from tests.providers.fakes import GOOGLE_CLIENT_ID, FakeGoogle, FakeZoom
-from tests.web.test_video_settings_pages import (
+from tests.providers.fakes import GOOGLE_CLIENT_ID
+from tests.support import MENTOR_EMAIL, running_app
+from tests.web.helpers import (
     HTMX,
     JITSI_ROOM,
-    MENTOR_EMAIL,
     checked_provider,
     field_errors,
+    logged_in_csrf_client,
     preview,
     preview_error,
     save,
@@ -27,18 +27,6 @@ from tests.web.test_video_settings_pages import (
 ZOOM_FIELD = 'name="zoom_user"'
 GOOGLE_FIELD = 'name="google_user"'
 CONNECTED_AS_ADA = "Connected as Zoom user ada@example.com (Ada Lovelace)."
-
-
-@pytest.fixture
-def fake_zoom():
-    with FakeZoom() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake_google():
-    with FakeGoogle() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -364,8 +352,6 @@ def test_what_zoom_says_and_what_was_typed_are_escaped(app, client, mentor_in, f
 
 
 def test_the_account_preview_needs_the_csrf_header(database_url, fake_zoom):
-    from tests.web.test_video_settings_pages import logged_in_csrf_client
-
     with running_app(database_url, WTF_CSRF_ENABLED=True, **zoom_config(fake_zoom)) as csrf_app:
         client, mentor_id = logged_in_csrf_client(csrf_app)
         refused = client.post(

@@ -1,18 +1,13 @@
 """Login rate limits: failed attempts only, counted per address and per account."""
-import os
 import uuid
 
 import pytest
-import redis
 
-from meetapp import create_app
-from meetapp.config import testing_config
 from meetapp.extensions import db
 from meetapp.services.accounts import create_user
-from meetapp.services.booking import ensure_default_session_types
-from tests.conftest import PASSWORD
+from tests.support import PASSWORD
+from tests.web.helpers import redis_app, redis_or_skip
 
-REDIS_URL = "redis://127.0.0.1:6379"
 EMAIL = "max.mentee@example.com"
 
 
@@ -86,35 +81,6 @@ def test_the_limit_page_explains_and_keeps_the_form(limits, client, mentee):
 
 
 # Several app processes share one count through Redis.
-
-
-def redis_or_skip() -> redis.Redis:
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
-    try:
-        connection.ping()
-    except redis.exceptions.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis at {REDIS_URL} is unreachable, and CI=true requires it: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
-    return connection
-
-
-def redis_app(database_url, key_prefix, **overrides):
-    app = create_app(
-        testing_config(
-            database_url,
-            RATELIMIT_STORAGE_URI=REDIS_URL,
-            RATELIMIT_KEY_PREFIX=key_prefix,
-            LOGIN_RATE_LIMIT_PER_ACCOUNT="2 per minute",
-            LOGIN_RATE_LIMIT_PER_ADDRESS="1000 per minute",
-            **overrides,
-        )
-    )
-    with app.app_context():
-        if database_url.startswith("sqlite"):
-            db.create_all()
-        ensure_default_session_types()
-    return app
 
 
 def test_redis_storage_shares_the_count_between_app_instances(database_url):

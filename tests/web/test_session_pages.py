@@ -9,7 +9,7 @@ from meetapp.extensions import db
 from meetapp.models import MentoringSession, User
 from meetapp.services import booking, video_settings
 from meetapp.services.accounts import create_user
-from tests.conftest import NOW, PASSWORD, counted_queries
+from tests.support import NOW, PASSWORD, counted_queries
 
 MENTEE_EMAIL = "max.mentee@example.com"
 MENTOR_EMAIL = "mona.mentor@example.com"

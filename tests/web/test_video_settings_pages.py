@@ -5,30 +5,20 @@ import pytest
 
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile
-from meetapp.services.accounts import create_user
-from tests.conftest import PASSWORD
+from tests.support import MENTEE_EMAIL, MENTOR_EMAIL
+from tests.web.helpers import (
+    HTMX,
+    JITSI_ROOM,
+    checked_provider,
+    field_errors,
+    logged_in_csrf_client,
+    preview,
+    preview_error,
+    save,
+)
 
-MENTOR_EMAIL = "mona.mentor@example.com"
-MENTEE_EMAIL = "max.mentee@example.com"
-HTMX = {"HX-Request": "true"}
-JITSI_ROOM = re.compile(r"https://meet\.jit\.si/meetapp-session-[a-z0-9]+")
 LINK_FIELD = 'name="manual_url"'
 BOOKING = {"startsAt": "2026-11-24T15:00:00Z", "durationMinutes": 60}
-
-
-def field_errors(page: str, field: str) -> str:
-    match = re.search(rf'<ul class="field-errors" id="{field}-error">(.*?)</ul>', page, re.S)
-    return match.group(1) if match else ""
-
-
-def preview_error(fragment: str) -> str:
-    match = re.search(r'<p class="preview-error">(.*?)</p>', fragment, re.S)
-    return match.group(1) if match else ""
-
-
-def checked_provider(page: str) -> str:
-    [value] = re.findall(r'<input [^>]*\bchecked\b[^>]*name="provider" type="radio" value="([a-z]+)"', page)
-    return value
 
 
 def saved_choice(app, mentor_id: int) -> tuple[str, str | None]:
@@ -48,14 +38,6 @@ def book_via_api(api_as, mentee_id: int, mentor_id: int) -> str:
     response = api_as(mentee_id).post("/api/mentoring/sessions", json={"mentorId": mentor_id, **BOOKING})
     assert response.status_code == 201
     return response.get_json()["session"]["id"]
-
-
-def save(client, **data):
-    return client.post("/settings/video", data=data)
-
-
-def preview(client, **data):
-    return client.post("/settings/video/preview", data=data, headers=HTMX)
 
 
 # The page -----------------------------------------------------------------------------
@@ -322,16 +304,6 @@ def test_applying_with_no_upcoming_sessions_says_so(client, auth, app, clock, me
 
 
 # CSRF ---------------------------------------------------------------------------------
-
-
-def logged_in_csrf_client(csrf_app):
-    with csrf_app.app_context():
-        mentor_id = create_user(email=MENTOR_EMAIL, name="Mona", role="mentor", password=PASSWORD).id
-    client = csrf_app.test_client()
-    login_page = client.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
-    client.post("/auth/login", data={"email": MENTOR_EMAIL, "password": PASSWORD, "csrf_token": token})
-    return client, mentor_id
 
 
 def test_saving_needs_the_csrf_token(csrf_app):
