@@ -8,7 +8,6 @@ version revokes every earlier token.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
@@ -44,13 +43,6 @@ def _serializer(keys: list[str], now: datetime) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(keys, salt=SALT, signer=_SignerAt, signer_kwargs={"now": now})
 
 
-@lru_cache(maxsize=8)
-def _reader(keys: tuple[str, ...]) -> URLSafeTimedSerializer:
-    """Reading needs no clock (the token carries its time, checked against `now` below),
-    so every join reads with one serializer per set of keys instead of building one."""
-    return URLSafeTimedSerializer(list(keys), salt=SALT)
-
-
 class JoinTokens:
     def __init__(self, secret_key: str, fallback_keys: list[str] | tuple[str, ...] = ()):
         # itsdangerous signs with the last key and verifies with all of them.
@@ -64,7 +56,8 @@ class JoinTokens:
         if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_LENGTH:
             raise InvalidJoinToken("malformed")
         try:
-            payload, signed_at = _reader(self._keys).loads(token, return_timestamp=True)
+            # The token carries its time; it is checked against `now` below, not the system's clock.
+            payload, signed_at = URLSafeTimedSerializer(list(self._keys), salt=SALT).loads(token, return_timestamp=True)
         except BadSignature:
             raise InvalidJoinToken("bad signature") from None
         if not (
