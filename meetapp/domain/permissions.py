@@ -27,6 +27,12 @@ def may_retry_meeting(user_id: int, mentor_id: int) -> bool:
     return user_id == mentor_id
 
 
+def sees_meeting_notice(user_id: int, mentor_id: int) -> bool:
+    """Why a session does not meet where the mentor chose (no Zoom user set, the provider refused):
+    it is about the mentor's own accounts, so the mentor's to see."""
+    return user_id == mentor_id
+
+
 def refusal_tells_about_session(refusal: JoinRefusal) -> bool:
     """Whether a refused join link may say which session it is for (who, when, why).
 

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from wtforms import Field, SelectChoice
 
 from meetapp.domain.errors import Conflict, DomainError, InvalidRequest, MenteeBusy, MentorBusy, NotMentee, NotMentor
-from meetapp.domain.permissions import is_participant, may_retry_meeting, sees_attendance
+from meetapp.domain.permissions import is_participant, may_retry_meeting, sees_attendance, sees_meeting_notice
 from meetapp.domain.scheduling import SessionStatus, allowed_actions
 from meetapp.domain.timeutil import NonexistentLocalTime, local_to_utc, to_local, utcnow
 from meetapp.domain.video import PROVIDER_LABELS, meeting_label
@@ -189,6 +189,7 @@ def render_session(
         "provider_label": meeting_label(session.video_provider, session.meeting_kind),
         "provider_name": PROVIDER_LABELS[session.video_provider],
         "can_retry_meeting": may_retry_meeting(current_user.id, session.mentor_id) and meetings.can_retry(session),
+        "shows_meeting_notice": sees_meeting_notice(current_user.id, session.mentor_id),
         "confirm_form": ConfirmForm(formdata=None),
         # Like confirming, a new link needs only the CSRF token.
         "new_link_form": ConfirmForm(formdata=None),

@@ -8,6 +8,7 @@ from meetapp.domain.permissions import (
     may_view_session,
     refusal_tells_about_session,
     sees_attendance,
+    sees_meeting_notice,
 )
 from meetapp.domain.scheduling import Role
 
@@ -65,3 +66,8 @@ def test_only_refusals_after_the_participant_check_tell_about_the_session():
     # A bad or revoked link, or someone else's, says nothing about the session it names.
     assert not refusal_tells_about_session(JoinRefusal.NOT_FOUND)
     assert not refusal_tells_about_session(JoinRefusal.NOT_PARTICIPANT)
+
+
+@pytest.mark.parametrize(("user", "expected"), [(MENTOR, True), (MENTEE, False), (STRANGER, False), (ADMIN, False)])
+def test_only_the_mentor_reads_why_the_meeting_is_not_where_they_chose(user, expected):
+    assert sees_meeting_notice(user, MENTOR) is expected

@@ -12,7 +12,6 @@ from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile
 from meetapp.services import meetings
 from tests.providers import fakes
-from tests.providers.fakes import FakeGoogle, FakeZoom
 from tests.support import ApiClient, People, running_app, set_session_type
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # an hour after the frozen NOW
@@ -20,33 +19,23 @@ OPENS = START - timedelta(minutes=15)
 MENTOR_EMAIL, MENTEE_EMAIL = "mona.mentor@example.com", "max.mentee@example.com"
 
 
-@pytest.fixture
-def zoom():
-    with FakeZoom() as fake:
-        yield fake
 
 
 @pytest.fixture
-def google():
-    with FakeGoogle() as fake:
-        yield fake
-
-
-@pytest.fixture
-def app(database_url, zoom, google):
+def app(database_url, fake_zoom, fake_google):
     """The app with Zoom (Server-to-Server OAuth) and Google Meet (a refresh token) pointed at the fakes."""
     with running_app(
         database_url,
         ZOOM_ACCOUNT_ID=fakes.ZOOM_ACCOUNT_ID,
         ZOOM_CLIENT_ID=fakes.ZOOM_CLIENT_ID,
         ZOOM_CLIENT_SECRET=fakes.ZOOM_CLIENT_SECRET,
-        ZOOM_API_BASE_URL=zoom.api_url,
-        ZOOM_OAUTH_URL=zoom.oauth_url,
+        ZOOM_API_BASE_URL=fake_zoom.api_url,
+        ZOOM_OAUTH_URL=fake_zoom.oauth_url,
         GOOGLE_CLIENT_ID=fakes.GOOGLE_CLIENT_ID,
         GOOGLE_CLIENT_SECRET=fakes.GOOGLE_CLIENT_SECRET,
         GOOGLE_REFRESH_TOKEN=fakes.GOOGLE_REFRESH_TOKEN,
-        GOOGLE_TOKEN_URL=google.token_url,
-        GOOGLE_MEET_API_BASE_URL=google.api_url,
+        GOOGLE_TOKEN_URL=fake_google.token_url,
+        GOOGLE_MEET_API_BASE_URL=fake_google.api_url,
         VIDEO_API_TIMEOUT_SECONDS=2,
     ) as app:
         yield app
@@ -85,24 +74,24 @@ def join_path(api_client, session_id: str) -> str:
 # Zoom -------------------------------------------------------------------------------------
 
 
-def test_booking_makes_a_zoom_meeting_with_a_waiting_room(app, clock, api_as, mentor, mentee, zoom):
+def test_booking_makes_a_zoom_meeting_with_a_waiting_room(app, clock, api_as, mentor, mentee, fake_zoom):
     meets_on(app, mentor, "zoom")
     session_id = book(api_as, mentee, mentor)
 
     session = stored(app, session_id)
     assert session.meeting_kind == "zoom"
-    meeting = zoom.meetings[int(session.meeting_external_id)]
+    meeting = fake_zoom.meetings[int(session.meeting_external_id)]
     assert session.meeting_url == meeting["join_url"]
     assert session.meeting_password == meeting["password"]
     assert session.meeting_retry_at is None and session.meeting_notice is None
-    [created] = zoom.sent("POST", "/v2/users/ada@example.com/meetings")
+    [created] = fake_zoom.sent("POST", "/v2/users/ada@example.com/meetings")
     assert created.json["settings"] == {"waiting_room": True, "join_before_host": False}
     assert created.json["start_time"] == "2026-11-23T10:00:00Z"
     assert created.json["duration"] == 60
     assert "Max Mentee" in created.json["topic"] and "Mona Mentor" in created.json["topic"]
 
 
-def test_the_mentee_joins_the_join_url_and_the_mentor_a_fresh_start_url(app, client, auth, clock, api_as, mentor, mentee, zoom):
+def test_the_mentee_joins_the_join_url_and_the_mentor_a_fresh_start_url(app, client, auth, clock, api_as, mentor, mentee, fake_zoom):
     meets_on(app, mentor, "zoom")
     session_id = book(api_as, mentee, mentor)
     join_url = stored(app, session_id).meeting_url
@@ -120,12 +109,12 @@ def test_the_mentee_joins_the_join_url_and_the_mentor_a_fresh_start_url(app, cli
     second = client.get(path).headers["Location"]
     assert first.startswith("https://zoom.us/s/") and second.startswith("https://zoom.us/s/")
     assert first != second, "the start URL is fetched at each join, never stored"
-    assert zoom.start_urls[-2:] == [first, second]
+    assert fake_zoom.start_urls[-2:] == [first, second]
     with app.app_context():
         assert db.session.get(MentoringSession, session_id).meeting_url == join_url
 
 
-def test_no_page_or_api_answer_shows_the_zoom_address(app, client, auth, clock, api_as, mentor, mentee, zoom):
+def test_no_page_or_api_answer_shows_the_zoom_address(app, client, auth, clock, api_as, mentor, mentee, fake_zoom):
     meets_on(app, mentor, "zoom")
     session_id = book(api_as, mentee, mentor)
     for email, person in ((MENTOR_EMAIL, mentor), (MENTEE_EMAIL, mentee)):
@@ -141,10 +130,10 @@ def test_no_page_or_api_answer_shows_the_zoom_address(app, client, auth, clock, 
 
 
 def test_zoom_down_at_booking_keeps_the_booking_on_jitsi_and_the_worker_makes_it_later(
-    app, client, auth, clock, api_as, mentor, mentee, zoom
+    app, client, auth, clock, api_as, mentor, mentee, fake_zoom
 ):
     meets_on(app, mentor, "zoom")
-    zoom.fail(times=1, status=503, path="/v2/users/ada@example.com/meetings")
+    fake_zoom.fail(times=1, status=503, path="/v2/users/ada@example.com/meetings")
     session_id = book(api_as, mentee, mentor)
 
     session = stored(app, session_id)
@@ -166,11 +155,11 @@ def test_zoom_down_at_booking_keeps_the_booking_on_jitsi_and_the_worker_makes_it
         assert meetings.retry_due(datetime(2026, 11, 23, 9, 0, 29, tzinfo=UTC)) == 0, "not due yet"
         assert meetings.retry_due(datetime(2026, 11, 23, 9, 1, tzinfo=UTC)) == 1
     session = stored(app, session_id)
-    assert session.meeting_kind == "zoom" and int(session.meeting_external_id) in zoom.meetings
+    assert session.meeting_kind == "zoom" and int(session.meeting_external_id) in fake_zoom.meetings
     assert session.meeting_notice is None and session.meeting_retry_at is None
 
 
-def test_a_surprise_from_the_client_still_keeps_the_booking(app, clock, api_as, mentor, mentee, zoom, monkeypatch):
+def test_a_surprise_from_the_client_still_keeps_the_booking(app, clock, api_as, mentor, mentee, fake_zoom, monkeypatch):
     meets_on(app, mentor, "zoom")
     with app.app_context():
         client = meetings.zoom_client()
@@ -185,21 +174,21 @@ def test_a_surprise_from_the_client_still_keeps_the_booking(app, clock, api_as, 
     assert session.meeting_retry_at is not None
 
 
-def test_a_hanging_zoom_does_not_hold_the_booking(app, clock, api_as, mentor, mentee, zoom):
+def test_a_hanging_zoom_does_not_hold_the_booking(app, clock, api_as, mentor, mentee, fake_zoom):
     meets_on(app, mentor, "zoom")
-    zoom.slow_down(3, path="/v2/users/ada@example.com/meetings")  # the app gives each request 2 s
+    fake_zoom.slow_down(3, path="/v2/users/ada@example.com/meetings")  # the app gives each request 2 s
     started = time.perf_counter()
     session = stored(app, book(api_as, mentee, mentor))
     assert time.perf_counter() - started < 5, "one try, bounded by the timeout, and no resend of a create"
     assert session.meeting_kind == "jitsi" and session.meeting_attempts == 1
-    assert len(zoom.sent("POST", "/v2/users/ada@example.com/meetings")) == 1
+    assert len(fake_zoom.sent("POST", "/v2/users/ada@example.com/meetings")) == 1
 
 
 def test_the_join_link_keeps_working_while_the_meeting_moves_from_jitsi_to_zoom(
-    app, client, auth, clock, api_as, mentor, mentee, zoom
+    app, client, auth, clock, api_as, mentor, mentee, fake_zoom
 ):
     meets_on(app, mentor, "zoom")
-    zoom.fail(times=1, status=503, path="/v2/users/ada@example.com/meetings")
+    fake_zoom.fail(times=1, status=503, path="/v2/users/ada@example.com/meetings")
     session_id = book(api_as, mentee, mentor)
     path = join_path(api_as(mentee), session_id)
     with app.app_context():
@@ -209,9 +198,9 @@ def test_the_join_link_keeps_working_while_the_meeting_moves_from_jitsi_to_zoom(
     assert client.get(path).headers["Location"] == stored(app, session_id).meeting_url
 
 
-def test_the_mentors_retry_button_makes_the_meeting_at_once(app, client, auth, clock, api_as, mentor, mentee, zoom):
+def test_the_mentors_retry_button_makes_the_meeting_at_once(app, client, auth, clock, api_as, mentor, mentee, fake_zoom):
     meets_on(app, mentor, "zoom")
-    zoom.fail(times=1, status=503, path="/v2/users/ada@example.com/meetings")
+    fake_zoom.fail(times=1, status=503, path="/v2/users/ada@example.com/meetings")
     session_id = book(api_as, mentee, mentor)
 
     auth.login(MENTEE_EMAIL)
@@ -226,12 +215,12 @@ def test_the_mentors_retry_button_makes_the_meeting_at_once(app, client, auth, c
     assert "The Zoom meeting is ready." in client.get(f"/sessions/{session_id}").get_data(as_text=True)
     again = client.post(f"/sessions/{session_id}/meeting/retry")
     assert again.status_code == 409
-    assert len(zoom.sent("POST", "/v2/users/ada@example.com/meetings")) == 2
+    assert len(fake_zoom.sent("POST", "/v2/users/ada@example.com/meetings")) == 2
 
 
-def test_a_failure_that_keeps_failing_stops_before_the_window_opens(app, clock, api_as, mentor, mentee, zoom):
+def test_a_failure_that_keeps_failing_stops_before_the_window_opens(app, clock, api_as, mentor, mentee, fake_zoom):
     meets_on(app, mentor, "zoom")
-    zoom.fail(times=100, status=503, path="/v2/users/ada@example.com/meetings")
+    fake_zoom.fail(times=100, status=503, path="/v2/users/ada@example.com/meetings")
     session_id = book(api_as, mentee, mentor)  # the window opens at 09:45
     tries = 1
     while (due := stored(app, session_id).meeting_retry_at) is not None:
@@ -254,9 +243,9 @@ def test_a_failure_that_keeps_failing_stops_before_the_window_opens(app, clock, 
 CREATE = "/v2/users/ada@example.com/meetings"
 
 
-def book_while_zoom_says_wait(app, api_as, mentee, mentor, zoom, *, minutes: int, starts_at: str, session_type: str):
+def book_while_zoom_says_wait(app, api_as, mentee, mentor, fake_zoom, *, minutes: int, starts_at: str, session_type: str):
     meets_on(app, mentor, "zoom")
-    zoom.rate_limit(times=1, retry_after=str(minutes * 60), path=CREATE)
+    fake_zoom.rate_limit(times=1, retry_after=str(minutes * 60), path=CREATE)
     session = stored(app, book(api_as, mentee, mentor, starts_at=starts_at, session_type=session_type))
     assert session.meeting_kind == "jitsi" and session.meeting_attempts == 1
     return session
@@ -273,12 +262,12 @@ def book_while_zoom_says_wait(app, api_as, mentee, mentor, zoom, *, minutes: int
     ids=["opens-before-the-retry", "opens-after-the-retry"],
 )
 def test_retries_stop_where_a_type_that_opens_an_hour_early_opens(
-    app, clock, api_as, mentor, mentee, zoom, starts_at, retried_at
+    app, clock, api_as, mentor, mentee, fake_zoom, starts_at, retried_at
 ):
     # The default window (15 minutes) would open at 10:14 or 10:16, long after a retry at 09:30.
     set_session_type(app, "Long lead", early=60, late=5)
     session = book_while_zoom_says_wait(
-        app, api_as, mentee, mentor, zoom, minutes=30, starts_at=starts_at, session_type="Long lead"
+        app, api_as, mentee, mentor, fake_zoom, minutes=30, starts_at=starts_at, session_type="Long lead"
     )
     assert session.meeting_retry_at == retried_at
     if retried_at is None:
@@ -286,50 +275,50 @@ def test_retries_stop_where_a_type_that_opens_an_hour_early_opens(
         with app.app_context():
             assert meetings.retry_due(datetime(2026, 11, 23, 9, 30, tzinfo=UTC)) == 0
         assert stored(app, session.id).meeting_kind == "jitsi"
-        assert len(zoom.sent("POST", CREATE)) == 1
+        assert len(fake_zoom.sent("POST", CREATE)) == 1
     else:
         assert session.meeting_notice.endswith("it is tried again automatically.")
 
 
 def test_retries_go_on_while_a_type_that_opens_five_minutes_early_is_still_closed(
-    app, clock, api_as, mentor, mentee, zoom
+    app, clock, api_as, mentor, mentee, fake_zoom
 ):
     # Starts at 10:00 and opens at 09:55. A retry at 09:50 is after the default window's 09:45, and still in time.
     set_session_type(app, "Short lead", early=5, late=5)
     session = book_while_zoom_says_wait(
-        app, api_as, mentee, mentor, zoom, minutes=50, starts_at="2026-11-23T10:00:00Z", session_type="Short lead"
+        app, api_as, mentee, mentor, fake_zoom, minutes=50, starts_at="2026-11-23T10:00:00Z", session_type="Short lead"
     )
     assert session.meeting_retry_at == datetime(2026, 11, 23, 9, 50, tzinfo=UTC)
     with app.app_context():
         assert meetings.retry_due(datetime(2026, 11, 23, 9, 50, tzinfo=UTC)) == 1
     session = stored(app, session.id)
-    assert session.meeting_kind == "zoom" and int(session.meeting_external_id) in zoom.meetings
+    assert session.meeting_kind == "zoom" and int(session.meeting_external_id) in fake_zoom.meetings
 
 
-def test_a_cancelled_session_waiting_for_its_meeting_gets_none(app, clock, api_as, mentor, mentee, zoom):
+def test_a_cancelled_session_waiting_for_its_meeting_gets_none(app, clock, api_as, mentor, mentee, fake_zoom):
     meets_on(app, mentor, "zoom")
-    zoom.fail(times=1, status=503, path="/v2/users/ada@example.com/meetings")
+    fake_zoom.fail(times=1, status=503, path="/v2/users/ada@example.com/meetings")
     session_id = book(api_as, mentee, mentor)
     assert api_as(mentee).post(f"/api/mentoring/session/{session_id}/cancel", json={}).status_code == 200
     assert stored(app, session_id).meeting_retry_at is None
     with app.app_context():
         assert meetings.retry_due(datetime(2026, 11, 23, 9, 1, tzinfo=UTC)) == 0
-    assert zoom.meetings == {}
-    assert len(zoom.sent("POST", "/v2/users/ada@example.com/meetings")) == 1
+    assert fake_zoom.meetings == {}
+    assert len(fake_zoom.sent("POST", "/v2/users/ada@example.com/meetings")) == 1
 
 
-def test_two_processes_never_make_two_meetings_for_one_session(app, clock, api_as, mentor, mentee, zoom):
+def test_two_processes_never_make_two_meetings_for_one_session(app, clock, api_as, mentor, mentee, fake_zoom):
     meets_on(app, mentor, "zoom")
-    zoom.fail(times=1, status=503, path="/v2/users/ada@example.com/meetings")
+    fake_zoom.fail(times=1, status=503, path="/v2/users/ada@example.com/meetings")
     session_id = book(api_as, mentee, mentor)
     at = datetime(2026, 11, 23, 9, 1, tzinfo=UTC)
     with app.app_context():
         assert meetings._claim(session_id, at) is True
         assert meetings.make_provider_meeting(session_id, at) is False, "claimed by the other process"
-    assert len(zoom.meetings) == 0
+    assert len(fake_zoom.meetings) == 0
 
 
-def test_rescheduling_moves_the_zoom_meeting_and_cancelling_deletes_it(app, clock, api_as, mentor, mentee, zoom):
+def test_rescheduling_moves_the_zoom_meeting_and_cancelling_deletes_it(app, clock, api_as, mentor, mentee, fake_zoom):
     meets_on(app, mentor, "zoom")
     session_id = book(api_as, mentee, mentor)
     before = stored(app, session_id)
@@ -340,30 +329,30 @@ def test_rescheduling_moves_the_zoom_meeting_and_cancelling_deletes_it(app, cloc
     after = stored(app, session_id)
     assert after.meeting_external_id == before.meeting_external_id
     assert after.link_version == before.link_version + 1
-    [patch] = zoom.sent("PATCH", f"/v2/meetings/{before.meeting_external_id}")
+    [patch] = fake_zoom.sent("PATCH", f"/v2/meetings/{before.meeting_external_id}")
     assert patch.json["start_time"] == "2026-11-24T15:00:00Z"
 
     assert api_as(mentor).post(f"/api/mentoring/session/{session_id}/cancel", json={"reason": "Ill"}).status_code == 200
-    assert zoom.sent("DELETE", f"/v2/meetings/{before.meeting_external_id}")
-    assert int(before.meeting_external_id) not in zoom.meetings
+    assert fake_zoom.sent("DELETE", f"/v2/meetings/{before.meeting_external_id}")
+    assert int(before.meeting_external_id) not in fake_zoom.meetings
 
 
-def test_a_new_link_makes_a_new_zoom_meeting_and_removes_the_old(app, clock, api_as, mentor, mentee, zoom):
+def test_a_new_link_makes_a_new_zoom_meeting_and_removes_the_old(app, clock, api_as, mentor, mentee, fake_zoom):
     meets_on(app, mentor, "zoom")
     session_id = book(api_as, mentee, mentor)
     old = stored(app, session_id).meeting_external_id
     assert api_as(mentor).post(f"/api/mentoring/session/{session_id}/generate-link").status_code == 200
     new = stored(app, session_id).meeting_external_id
     assert new != old
-    assert set(zoom.meetings) == {int(new)}
+    assert set(fake_zoom.meetings) == {int(new)}
 
 
-def test_without_a_zoom_user_the_session_says_so_and_uses_jitsi(app, clock, api_as, mentor, mentee, zoom):
+def test_without_a_zoom_user_the_session_says_so_and_uses_jitsi(app, clock, api_as, mentor, mentee, fake_zoom):
     meets_on(app, mentor, "zoom", zoom_user=None)
     session = stored(app, book(api_as, mentee, mentor))
     assert session.meeting_kind == "jitsi" and session.meeting_retry_at is None
     assert "No Zoom user" in session.meeting_notice
-    assert zoom.requests == []
+    assert fake_zoom.requests == []
 
 
 def test_without_credentials_zoom_is_the_labelled_jitsi_stand_in(database_url, clock):
@@ -381,15 +370,15 @@ def test_without_credentials_zoom_is_the_labelled_jitsi_stand_in(database_url, c
 # Google Meet ------------------------------------------------------------------------------
 
 
-def test_booking_makes_a_meet_space_that_both_people_join(app, client, auth, clock, api_as, mentor, mentee, google):
+def test_booking_makes_a_meet_space_that_both_people_join(app, client, auth, clock, api_as, mentor, mentee, fake_google):
     meets_on(app, mentor, "google")
     session_id = book(api_as, mentee, mentor)
     session = stored(app, session_id)
     assert session.meeting_kind == "google"
-    space = google.spaces[session.meeting_external_id]
+    space = fake_google.spaces[session.meeting_external_id]
     assert session.meeting_url == space["meetingUri"]
     assert session.meeting_code == space["meetingCode"]
-    [created] = google.sent("POST", "/v2/spaces")
+    [created] = fake_google.sent("POST", "/v2/spaces")
     assert created.json == {"config": {"accessType": "TRUSTED"}}
 
     clock.move_to(OPENS)
@@ -399,10 +388,10 @@ def test_booking_makes_a_meet_space_that_both_people_join(app, client, auth, clo
         assert client.get(join_path(api_as(person), session_id)).headers["Location"] == space["meetingUri"]
 
 
-def test_cancelling_a_meet_session_ends_its_conference(app, clock, api_as, mentor, mentee, google):
+def test_cancelling_a_meet_session_ends_its_conference(app, clock, api_as, mentor, mentee, fake_google):
     meets_on(app, mentor, "google")
     session_id = book(api_as, mentee, mentor)
     name = stored(app, session_id).meeting_external_id
-    google.start_conference(name)
+    fake_google.start_conference(name)
     assert api_as(mentee).post(f"/api/mentoring/session/{session_id}/cancel", json={}).status_code == 200
-    assert google.sent("POST", f"/v2/{name}:endActiveConference")
+    assert fake_google.sent("POST", f"/v2/{name}:endActiveConference")
