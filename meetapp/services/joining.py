@@ -109,17 +109,19 @@ def attempt(
         db.session.commit()
         return JoinAttempt(session, refusal, access)
     person = Participant(user.id, user.name, user.email, is_host=user.id == session.mentor_id)
+    meeting = meeting_of(session)
+    _log(session.id, user.id, "joined", "in_window", address, now)
+    # Committed before Zoom is asked for anything: no transaction stays open while it answers.
+    db.session.commit()
     # A Zoom host starts the meeting from a start URL fetched now (it expires); everyone else joins.
-    meeting_address = (host_start_url(session) if person.is_host else None) or join_url(
-        meeting_of(session),
+    meeting_address = (host_start_url(meeting) if person.is_host else None) or join_url(
+        meeting,
         person,
         opens_at=access.window.opens_at,
         closes_at=access.window.closes_at,
         now=now,
         settings=jitsi_settings(),
     )
-    _log(session.id, user.id, "joined", "in_window", address, now)
-    db.session.commit()
     return JoinAttempt(session, None, access, meeting_address)
 
 

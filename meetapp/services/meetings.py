@@ -392,15 +392,15 @@ def meeting_cancelled(session: MentoringSession) -> None:
         _discard(session.meeting_kind, session.meeting_external_id, session.mentor.mentor_profile)
 
 
-def host_start_url(session: MentoringSession) -> str | None:
+def host_start_url(meeting: Meeting) -> str | None:
     """A Zoom host's start URL, fetched fresh (it expires); None to send them to the join URL instead."""
     client = zoom_client()
-    if session.meeting_kind != KIND_ZOOM or client is None:
+    if meeting.kind != KIND_ZOOM or client is None:
         return None
     try:
-        return client.start_url(session.meeting_external_id)
+        return client.start_url(meeting.external_id)
     except ProviderError as exc:
-        current_app.logger.warning("Fetching the Zoom start URL for session %s failed: %s", session.id, exc.message)
+        current_app.logger.warning("Fetching the start URL of Zoom meeting %s failed: %s", meeting.external_id, exc.message)
         return None
 
 
