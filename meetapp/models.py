@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetapp.domain.notifications import MailKind, MailStatus
-from meetapp.domain.scheduling import Role, SessionStatus, new_session_id
+from meetapp.domain.scheduling import Role, SessionStatus, awaits_confirmation_by, new_session_id
 from meetapp.domain.timeutil import minutes_between, utcnow
 from meetapp.extensions import db
 
@@ -205,6 +205,9 @@ class MentoringSession(db.Model):
 
     def other_participant(self, user_id: int) -> User:
         return self.mentee if user_id == self.mentor_id else self.mentor
+
+    def awaits_confirmation_by(self, user_id: int) -> bool:
+        return awaits_confirmation_by(user_id, self.mentor_id, self.status)
 
     def __repr__(self) -> str:
         return f"<MentoringSession {self.id} {self.status} {self.starts_at:%Y-%m-%d %H:%M}Z>"

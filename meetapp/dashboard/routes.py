@@ -3,7 +3,6 @@ from flask import render_template
 from flask_login import current_user, login_required
 
 from meetapp.dashboard import bp
-from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.timeutil import utcnow
 from meetapp.services import booking, joining
 
@@ -26,8 +25,6 @@ def index():
         past=past,
         # Past sessions too: one that ended minutes ago can still be joined until its window closes.
         join_states={session.id: joining.status_for(session, current_user, now) for session in [*upcoming, *past]},
-        awaiting_me=sum(
-            1 for session in upcoming if session.status is SessionStatus.PENDING and session.mentor_id == current_user.id
-        ),
+        awaiting_me=sum(1 for session in upcoming if session.awaits_confirmation_by(current_user.id)),
         now=now,
     )

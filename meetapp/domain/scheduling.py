@@ -126,6 +126,11 @@ def check_may_act(action: Action, user_id: int, mentor_id: int, mentee_id: int) 
         raise NotMentor("Only the mentor (or an admin) can make a new meeting link.")
 
 
+def awaits_confirmation_by(user_id: int, mentor_id: int, status: SessionStatus) -> bool:
+    """Whether the session waits for `user_id`, as its mentor, to confirm it."""
+    return status is SessionStatus.PENDING and user_id == mentor_id
+
+
 def allowed_actions(user_id: int, mentor_id: int, mentee_id: int, status: SessionStatus, ends_at: datetime, now: datetime) -> set[Action]:
     """The actions `user_id` may take on the session now, by exactly the rules above."""
     allowed = set()

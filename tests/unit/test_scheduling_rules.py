@@ -17,6 +17,7 @@ from meetapp.domain.scheduling import (
     BookingCheck,
     SessionStatus,
     allowed_actions,
+    awaits_confirmation_by,
     check_cancel_reason,
     check_duration,
     check_may_act,
@@ -147,3 +148,16 @@ def test_session_ids_are_opaque_and_unique():
 )
 def test_allowed_actions_follow_the_same_rules(user, status, ends_at, expected):
     assert allowed_actions(user, MENTOR, MENTEE, status, ends_at, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("user", "status", "expected"),
+    [
+        (MENTOR, SessionStatus.PENDING, True),
+        (MENTEE, SessionStatus.PENDING, False),
+        (MENTOR, SessionStatus.CONFIRMED, False),
+        (MENTOR, SessionStatus.CANCELLED, False),
+    ],
+)
+def test_a_session_awaits_only_its_mentors_confirmation_and_only_while_pending(user, status, expected):
+    assert awaits_confirmation_by(user, MENTOR, status) is expected

@@ -1,5 +1,4 @@
 """Helpers for the web tests: apps that count rate limits in Redis, and reading the video settings page."""
-import os
 import re
 
 import pytest
@@ -10,7 +9,7 @@ from meetapp.config import testing_config
 from meetapp.extensions import db
 from meetapp.services.accounts import create_user
 from meetapp.services.booking import ensure_default_session_types
-from tests.support import MENTOR_EMAIL, PASSWORD
+from tests.support import IN_CI, MENTOR_EMAIL, PASSWORD
 
 # Several app processes share one count through Redis ----------------------------------
 
@@ -22,7 +21,7 @@ def redis_or_skip() -> redis.Redis:
     try:
         connection.ping()
     except redis.exceptions.RedisError as exc:
-        if os.environ.get("CI") == "true":
+        if IN_CI:
             pytest.fail(f"Redis at {REDIS_URL} is unreachable, and CI=true requires it: {exc}")
         pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
     return connection
