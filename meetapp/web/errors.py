@@ -118,11 +118,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def refused(error: DomainError):
-        # Blueprints with titles of their own (sessions) or JSON (api) answer these themselves.
-        status = status_of(error)
-        if wants_json():
-            return json_error(status, API_CODES[status], error.message)
-        return error_page(status, "Not possible", error.message)
+        # The API (JSON with its codes) and the session pages (titles of their own) answer these themselves.
+        return error_page(status_of(error), "Not possible", error.message)
 
     @app.errorhandler(sa.exc.DataError)
     def unstorable(error: sa.exc.DataError):
