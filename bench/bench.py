@@ -224,8 +224,13 @@ def log_in(base: str, email: str) -> str:
     return session_cookie(headers)
 
 
+SESSION_COOKIE = "__Host-meetapp_session"  # production's name for Flask's session cookie
+
+
 def session_cookie(headers) -> str:
-    return next(value.split(";", 1)[0] for value in headers.get_all("Set-Cookie", []) if value.startswith("session="))
+    return next(
+        value.split(";", 1)[0] for value in headers.get_all("Set-Cookie", []) if value.startswith(f"{SESSION_COOKIE}=")
+    )
 
 
 # Measuring ---------------------------------------------------------------------------------------

@@ -56,6 +56,8 @@ SHORT_LIVED = timedelta(minutes=5)
 app = Flask(__name__)
 # Flask's own cookie sessions verify meetapp's login cookie; Flask-Login keeps the id in `_user_id`.
 app.secret_key = os.environ["SECRET_KEY"]
+# meetapp's production name for its session cookie, which the floor reads.
+app.config["SESSION_COOKIE_NAME"] = "__Host-meetapp_session"
 # Join tokens exactly as meetapp.domain.join_tokens signs them: [session id, user id, link version, short-lived].
 join_tokens = URLSafeTimedSerializer(app.secret_key, salt="meetapp.join-link.v1")
 
@@ -106,7 +108,7 @@ LEFT JOIN mentoring_sessions s ON s.id = ?
 LEFT JOIN session_types t ON t.id = s.session_type_id
 LEFT JOIN users mentor ON mentor.id = s.mentor_id
 LEFT JOIN users mentee ON mentee.id = s.mentee_id
-WHERE v.id = ?""")
+WHERE v.id = ? AND v.login_version = ?""")
 UPCOMING = sql("""
 SELECT v.id, v.name, v.timezone, s.id, s.status, s.starts_at, s.ends_at, s.link_version, s.mentor_id, s.mentee_id,
        t.early_access_minutes, t.late_access_minutes, t.name, mentor.name, mentee.name
@@ -115,7 +117,7 @@ LEFT JOIN mentoring_sessions s ON (s.mentor_id = v.id OR s.mentee_id = v.id) AND
 LEFT JOIN session_types t ON t.id = s.session_type_id
 LEFT JOIN users mentor ON mentor.id = s.mentor_id
 LEFT JOIN users mentee ON mentee.id = s.mentee_id
-WHERE v.id = ?
+WHERE v.id = ? AND v.login_version = ?
 ORDER BY s.starts_at""")
 TARGET_BY_COOKIE = sql("""
 SELECT v.id, v.name, v.timezone, s.id, s.status, s.starts_at, s.ends_at, s.link_version, s.mentor_id, s.mentee_id,
@@ -123,7 +125,7 @@ SELECT v.id, v.name, v.timezone, s.id, s.status, s.starts_at, s.ends_at, s.link_
 FROM users v
 LEFT JOIN mentoring_sessions s ON s.id = ?
 LEFT JOIN session_types t ON t.id = s.session_type_id
-WHERE v.id = ?""")
+WHERE v.id = ? AND v.login_version = ?""")
 TARGET_BY_TOKEN = sql("""
 SELECT v.id, v.name, v.timezone, s.id, s.status, s.starts_at, s.ends_at, s.link_version, s.mentor_id, s.mentee_id,
        t.early_access_minutes, t.late_access_minutes, s.video_provider, s.meeting_room
@@ -152,11 +154,13 @@ def read(kind: type, statement: str, *params) -> list:
 # Who is asking ---------------------------------------------------------------------------
 
 
-def cookie_viewer_id() -> int:
-    user_id = session.get("_user_id")
-    if not (isinstance(user_id, str) and user_id.isdigit()):
+def cookie_viewer() -> tuple[int, int]:
+    """The viewer's id and the login version the cookie was issued under ("id.version.started");
+    each statement reads the viewer only while that version is still theirs."""
+    parts = session.get("_user_id", "").split(".")
+    if not (len(parts) == 3 and all(part.isdigit() for part in parts)):
         abort(401)
-    return int(user_id)
+    return int(parts[0]), int(parts[1])
 
 
 def token_hash() -> str:
@@ -355,7 +359,7 @@ def healthz():
 
 @app.get("/sessions/<session_id>/status")
 def status(session_id: str):
-    row = participant(read(Listed, ONE_LISTED, session_id, cookie_viewer_id()))
+    row = participant(read(Listed, ONE_LISTED, session_id, *cookie_viewer()))
     context = shown(row, datetime.now(UTC), ZoneInfo(row.viewer_zone))
     # htmx stops polling on 286.
     code = 286 if context["access"].final and request.headers.get("HX-Request") == "true" else 200
@@ -365,7 +369,7 @@ def status(session_id: str):
 @app.get("/")
 def dashboard():
     now = datetime.now(UTC)
-    rows = read(Listed, UPCOMING, stored(now), cookie_viewer_id())
+    rows = read(Listed, UPCOMING, stored(now), *cookie_viewer())
     if not rows:
         abort(401)
     zone = ZoneInfo(rows[0].viewer_zone)
@@ -375,7 +379,7 @@ def dashboard():
 
 @app.get("/join/<token>")
 def browser_join(token: str):
-    viewer_id = cookie_viewer_id()
+    viewer = cookie_viewer()
     now = datetime.now(UTC)
     try:
         (session_id, user_id, link_version, short_lived), signed_at = join_tokens.loads(token, return_timestamp=True)
@@ -383,7 +387,7 @@ def browser_join(token: str):
         abort(404)
     if short_lived and not now - SHORT_LIVED <= signed_at <= now + timedelta(seconds=5):
         abort(404)
-    row = participant(read(Target, TARGET_BY_COOKIE, session_id, viewer_id))
+    row = participant(read(Target, TARGET_BY_COOKIE, session_id, *viewer))
     if link_version != row.link_version:
         abort(404)
     if user_id != row.viewer_id:

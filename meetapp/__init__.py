@@ -44,7 +44,7 @@ def configure(app: Flask, config: dict | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     from meetapp import connections
-    from meetapp.services.accounts import load_user
+    from meetapp.services.logins import load_user
     from meetapp.web import rate_limits
 
     db.init_app(app)

@@ -4,6 +4,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -162,6 +163,40 @@ def _trusted_hosts(environ: Mapping[str, str], public_base_url: str, env: str) -
     return list(dict.fromkeys(hosts))
 
 
+def _accounts(environ: Mapping[str, str]) -> dict:
+    """Logins, links mailed about accounts, and the limits on what a person may do how often."""
+    remember_days = _int(environ, "REMEMBER_COOKIE_DAYS", 14, unit="days", minimum=1)
+    session_hours = _int(environ, "LOGIN_SESSION_HOURS", 12, unit="hours", minimum=1)
+    return {
+        # "Keep me logged in" lasts this long from the login, however often the person comes back.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=remember_days),
+        # A login without it ends with the browser, or this long after the session cookie was last written.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=session_hours),
+        "PASSWORD_RESET_MINUTES": _int(environ, "PASSWORD_RESET_MINUTES", 30, minimum=1),
+        "EMAIL_CONFIRMATION_HOURS": _int(environ, "EMAIL_CONFIRMATION_HOURS", 72, unit="hours", minimum=1),
+        # How long a browser that logged in to an account stays trusted by that account's lockout.
+        "DEVICE_COOKIE_DAYS": _int(environ, "DEVICE_COOKIE_DAYS", 365, unit="days", minimum=1),
+        # Failed logins from one browser with a device cookie, before it counts as untrusted again.
+        "LOGIN_RATE_LIMIT_PER_DEVICE": _rate_limit(environ, "LOGIN_RATE_LIMIT_PER_DEVICE", "10 per hour"),
+        # New accounts per client address.
+        "REGISTER_RATE_LIMIT": _rate_limit(environ, "REGISTER_RATE_LIMIT", "10 per hour;50 per day"),
+        # Reset links asked for, per client address and per account address.
+        "PASSWORD_RESET_RATE_LIMIT_PER_ADDRESS": _rate_limit(
+            environ, "PASSWORD_RESET_RATE_LIMIT_PER_ADDRESS", "10 per hour"
+        ),
+        "PASSWORD_RESET_RATE_LIMIT_PER_ACCOUNT": _rate_limit(
+            environ, "PASSWORD_RESET_RATE_LIMIT_PER_ACCOUNT", "3 per hour"
+        ),
+        # Confirmation links sent again, per person.
+        "CONFIRMATION_MAIL_RATE_LIMIT": _rate_limit(environ, "CONFIRMATION_MAIL_RATE_LIMIT", "3 per hour"),
+        # Bookings and reschedules per person.
+        "BOOKING_RATE_LIMIT": _rate_limit(environ, "BOOKING_RATE_LIMIT", "10 per minute;50 per day"),
+        # Unanswered (pending) requests a mentee may have, in all and with one mentor.
+        "MAX_PENDING_BOOKINGS": _int(environ, "MAX_PENDING_BOOKINGS", 5, unit="sessions", minimum=1),
+        "MAX_PENDING_PER_MENTOR": _int(environ, "MAX_PENDING_PER_MENTOR", 2, unit="sessions", minimum=1),
+    }
+
+
 def _worker(environ: Mapping[str, str]) -> dict:
     """How `flask worker` delivers the outbox: batches, leases, SMTP timeouts and retries."""
     settings = {
@@ -229,12 +264,20 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT_PER_ACCOUNT": _rate_limit(environ, "LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour"),
         # Refused join attempts allowed per client address (allowed joins are not counted).
         "JOIN_DENIED_RATE_LIMIT": _rate_limit(environ, "JOIN_DENIED_RATE_LIMIT", "30 per minute;300 per hour"),
+        **_accounts(environ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,
+        "SESSION_COOKIE_PATH": "/",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_PATH": "/",
+        # In production the browser keeps a `__Host-` cookie only if it is Secure, for this very host
+        # (no Domain) and the whole site (Path=/): no sibling subdomain can set or overwrite it.
+        "SESSION_COOKIE_NAME": "__Host-meetapp_session" if secure_cookies else "session",
+        "REMEMBER_COOKIE_NAME": "__Host-meetapp_remember" if secure_cookies else "remember_token",
+        "DEVICE_COOKIE_NAME": "__Host-meetapp_device" if secure_cookies else "meetapp_device",
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAIL_SERVER": environ.get("MAIL_SERVER", "").strip() or None,
@@ -270,6 +313,11 @@ def testing_config(database_url: str, **overrides) -> dict:
         WTF_CSRF_ENABLED=False,
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="memory://",
+        # Tests book and register far more than a person would; the tests of these limits set them back.
+        BOOKING_RATE_LIMIT="1000 per minute",
+        REGISTER_RATE_LIMIT="1000 per minute",
+        MAX_PENDING_BOOKINGS=1000,
+        MAX_PENDING_PER_MENTOR=1000,
     )
     config.update(overrides)
     return config

@@ -7,6 +7,7 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from meetapp.domain.accounts import LoginId, MentorApproval
 from meetapp.domain.notifications import MailKind, MailStatus
 from meetapp.domain.scheduling import Role, SessionStatus, awaits_confirmation_by, new_session_id
 from meetapp.domain.timeutil import minutes_between, utcnow
@@ -55,10 +56,27 @@ class User(UserMixin, db.Model):
     role: so.Mapped[Role] = so.mapped_column(_enum(Role, "user_role"))
     timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # Both login cookies carry it (see `login_id`); bumping it ends every login of this person at once.
+    login_version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    # Set once the person followed the link mailed to the address; until then they can neither book nor be booked.
+    email_confirmed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
 
     mentor_profile: so.Mapped[Optional["MentorProfile"]] = so.relationship(
-        back_populates="user", cascade="all, delete-orphan"
+        back_populates="user", cascade="all, delete-orphan", foreign_keys="MentorProfile.user_id"
     )
+
+    # Flask-Login calls `get_id` when a person logs in; `login_started` is then set by
+    # `services.logins.log_in`, and the cookies carry both (see domain.accounts.LoginId).
+    login_started = None  # int, Unix seconds; not a column
+
+    def get_id(self) -> str:
+        if self.login_started is None:
+            raise RuntimeError("log people in with meetapp.services.logins.log_in, which starts the login")
+        return str(LoginId(self.id, self.login_version, self.login_started))
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @so.validates("email")
     def _normalise_email(self, key: str, value: str) -> str:
@@ -103,8 +121,17 @@ class MentorProfile(db.Model):
     # Bumped by every booking and reschedule with this mentor: the UPDATE takes the
     # row lock (PostgreSQL) or the write lock (SQLite) that serialises overlap checks.
     schedule_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # A self-registered mentor waits for an admin (see domain.accounts.MentorApproval).
+    approval: so.Mapped[MentorApproval] = so.mapped_column(
+        _enum(MentorApproval, "mentor_approval"), default=MentorApproval.PENDING, server_default="pending"
+    )
+    # The admin's last decision: why (a suspension always says), when and who.
+    approval_reason: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
+    approval_changed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    approval_changed_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
-    user: so.Mapped[User] = so.relationship(back_populates="mentor_profile")
+    user: so.Mapped[User] = so.relationship(back_populates="mentor_profile", foreign_keys=[user_id])
+    approval_changed_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[approval_changed_by_id])
 
     __table_args__ = (
         sa.CheckConstraint(
@@ -250,18 +277,32 @@ class AttendanceEvent(db.Model):
     )
 
 
+class PasswordResetRequest(db.Model):
+    """Someone asked for a password reset link for this address. The worker mails the link if the
+    address has an account, so the form does the same work, and answers in the same time, either way."""
+
+    __tablename__ = "password_reset_requests"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    requested_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+
+
 class OutboxMail(db.Model):
     """One mail, rendered and written in the same transaction as the change that caused it.
 
     `flask worker` delivers it. The key (session, kind, recipient, sequence, offset)
     is unique, so no event can queue the same mail twice; `sequence` is the
-    session's link version the mail was written for.
+    session's link version the mail was written for. Mails about an account
+    (a reset link, a confirmation link, …) have no session and are never stale.
     """
 
     __tablename__ = "outbox"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    session_id: so.Mapped[str] = so.mapped_column(sa.ForeignKey("mentoring_sessions.id", ondelete="CASCADE"))
+    session_id: so.Mapped[Optional[str]] = so.mapped_column(
+        sa.ForeignKey("mentoring_sessions.id", ondelete="CASCADE")
+    )
     kind: so.Mapped[MailKind] = so.mapped_column(_enum(MailKind, "mail_kind", length=24))
     recipient_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     sequence: so.Mapped[int]
@@ -290,7 +331,7 @@ class OutboxMail(db.Model):
     # "smtp", or "dev-mailbox" when development keeps mail in /dev/mail.
     sent_via: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
 
-    session: so.Mapped[MentoringSession] = so.relationship()
+    session: so.Mapped[Optional[MentoringSession]] = so.relationship()
 
     __table_args__ = (
         sa.UniqueConstraint(

@@ -5,6 +5,7 @@ the API's spellings (`starts_at` → `startsAt`).
 """
 from meetapp.api import bp
 from meetapp.domain.errors import (
+    AddressNotConfirmed,
     AlreadyCancelled,
     AlreadyConfirmed,
     ChangedMeanwhile,
@@ -20,6 +21,7 @@ from meetapp.domain.errors import (
     NotParticipant,
     SessionCancelled,
     SessionOver,
+    TooManyPending,
 )
 from meetapp.web.errors import json_error
 
@@ -29,6 +31,7 @@ DOMAIN_ERRORS = (
     (NotParticipant, 403, "not_participant"),
     (NotMentor, 403, "not_mentor"),
     (NotMentee, 403, "not_mentee"),
+    (AddressNotConfirmed, 403, "email_unconfirmed"),
     (Forbidden, 403, "forbidden"),
     (NotFound, 404, "not_found"),
     (MentorBusy, 409, "mentor_busy"),
@@ -38,6 +41,7 @@ DOMAIN_ERRORS = (
     (SessionCancelled, 409, "cancelled"),
     (SessionOver, 409, "session_over"),
     (ChangedMeanwhile, 409, "changed"),
+    (TooManyPending, 409, "too_many_pending"),
     (Conflict, 409, "conflict"),
 )
 # The API's names for the domain's fields; the rest are spelt the same.

@@ -3,14 +3,16 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetapp.auth import bp
 from meetapp.auth.forms import LoginForm, LogoutForm, RegistrationForm
 from meetapp.domain.errors import InvalidRequest
+from meetapp.domain.timeutil import utcnow
 from meetapp.models import normalise_email
 from meetapp.services.accounts import create_user, find_user_by_email
+from meetapp.services.logins import log_in, log_out
 from meetapp.web import rate_limits
 from meetapp.web.errors import MESSAGES, error_page
 
@@ -58,7 +60,7 @@ def login():
             # Spend the same time as a real check, so the answer does not tell which emails exist.
             check_password_hash(_decoy_hash(), form.password.data)
         elif user.check_password(form.password.data):
-            login_user(user, remember=form.remember.data)
+            log_in(user, remember=form.remember.data, now=utcnow())
             destination = safe_next(form.next.data) or url_for("dashboard.index")
             if destination.startswith(url_for("join.enter", token="")):
                 # A join link leads on to the meeting on another site, and browsers hold every redirect
@@ -100,7 +102,7 @@ def register():
             for name, message in exc.fields.items():
                 getattr(form, name).errors.append(message)
         else:
-            login_user(user)
+            log_in(user, remember=False, now=utcnow())
             flash(f"Welcome, {user.name}. Your account is ready.", "success")
             return redirect(url_for("dashboard.index"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
@@ -117,6 +119,6 @@ def logout_page():
 def logout():
     # CSRFProtect has checked the token before this runs: a foreign page cannot log anyone out.
     if current_user.is_authenticated:
-        logout_user()
+        log_out()
         flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

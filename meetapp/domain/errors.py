@@ -38,6 +38,10 @@ class NotMentee(Forbidden):
     """Only mentees may do this."""
 
 
+class AddressNotConfirmed(Forbidden):
+    """The person has not yet confirmed their email address by the mailed link."""
+
+
 class NotFound(DomainError):
     """There is no such thing."""
 
@@ -72,3 +76,7 @@ class SessionOver(Conflict):
 
 class ChangedMeanwhile(Conflict):
     """Someone else changed the same thing at the same moment."""
+
+
+class TooManyPending(Conflict):
+    """The mentee already has as many unanswered requests as they may have."""

@@ -28,7 +28,7 @@ class JoinClaim:
     short_lived: bool
 
 
-class _SignerAt(TimestampSigner):
+class SignerAt(TimestampSigner):
     """A TimestampSigner whose clock is the `now` it is given, not the system's."""
 
     def __init__(self, *args, now: datetime, **kwargs):
@@ -40,7 +40,7 @@ class _SignerAt(TimestampSigner):
 
 
 def _serializer(keys: list[str], now: datetime) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(keys, salt=SALT, signer=_SignerAt, signer_kwargs={"now": now})
+    return URLSafeTimedSerializer(keys, salt=SALT, signer=SignerAt, signer_kwargs={"now": now})
 
 
 class JoinTokens:

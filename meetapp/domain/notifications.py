@@ -18,6 +18,25 @@ class MailKind(StrEnum):
     NEW_LINK = "new_link"
     CANCELLATION = "cancellation"
     REMINDER = "reminder"
+    # About an account, not a session.
+    EMAIL_CONFIRMATION = "email_confirmation"
+    REGISTRATION_ATTEMPT = "registration_attempt"
+    PASSWORD_RESET = "password_reset"
+    PASSWORD_CHANGED = "password_changed"
+    LOGIN_LOCKOUT = "login_lockout"
+    MENTOR_APPROVED = "mentor_approved"
+    MENTOR_SUSPENDED = "mentor_suspended"
+
+
+ACCOUNT_MAILS = frozenset({
+    MailKind.EMAIL_CONFIRMATION,
+    MailKind.REGISTRATION_ATTEMPT,
+    MailKind.PASSWORD_RESET,
+    MailKind.PASSWORD_CHANGED,
+    MailKind.LOGIN_LOCKOUT,
+    MailKind.MENTOR_APPROVED,
+    MailKind.MENTOR_SUSPENDED,
+})
 
 
 class MailStatus(StrEnum):

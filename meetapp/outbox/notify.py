@@ -5,16 +5,18 @@ Scheduling calls `booked`, `confirmed`, … before it commits; the worker calls
 `reminder`. The unique mail key makes a second queueing of the same mail a no-op.
 """
 import math
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
+import sqlalchemy as sa
 from flask import current_app
 from jinja2 import Environment
 from sqlalchemy.dialects import postgresql, sqlite
 
 from meetapp.domain.calendar import CalendarPerson, Invite, event_uid, invite_ics
-from meetapp.domain.notifications import MailKind, duration_words
+from meetapp.domain.notifications import ACCOUNT_MAILS, MailKind, duration_words
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.timeutil import minutes_between, to_local
 from meetapp.domain.video import PROVIDER_LABELS
@@ -74,6 +76,42 @@ def reminder(session: MentoringSession, offset_minutes: int, now: datetime) -> i
     """Queue the reminder at this offset for both people; returns how many were new."""
     occasion = Occasion(MailKind.REMINDER, offset_minutes=offset_minutes)
     return _queue(session, occasion, [session.mentor, session.mentee], now)
+
+
+def account_mail(kind: MailKind, recipient: User, now: datetime, **context) -> None:
+    """Queue a mail about `recipient`'s account (a reset link, a confirmation link, a lockout, …),
+    rendered from mail/<kind>.txt and .html with `context`, in the caller's transaction."""
+    if kind not in ACCOUNT_MAILS:
+        raise ValueError(f"{kind} is a mail about a session")
+    context = {
+        "recipient": recipient,
+        "kind": kind.value,
+        "settings_url": public_url("settings.index"),
+        "login_url": public_url("auth.login"),
+        **context,
+    }
+    text_template = _environment().get_template(f"mail/{kind.value}.txt")
+    subject = " ".join("".join(text_template.blocks["subject"](text_template.new_context(context))).split())
+    context["subject"] = subject[:SUBJECT_LENGTH]
+    db.session.execute(
+        sa.insert(OutboxMail).values(
+            session_id=None,
+            kind=kind,
+            recipient_id=recipient.id,
+            sequence=0,
+            offset_minutes=0,
+            to_name=recipient.name,
+            to_address=recipient.email,
+            subject=context["subject"],
+            text_body=text_template.render(context),
+            html_body=_environment().get_template(f"mail/{kind.value}.html").render(context),
+            # Each account mail is its own: a second reset link is a second mail.
+            message_id=f"<{kind.value}.{uuid.uuid4().hex}@{public_host()}>",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
 
 
 def _announce(session: MentoringSession, occasion: Occasion, now: datetime) -> None:

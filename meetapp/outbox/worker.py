@@ -183,7 +183,7 @@ def deliver(
 ) -> None:
     """Send a claimed batch over one SMTP connection, recording each outcome as it happens."""
     config = current_app.config
-    sessions = _session_states([row.session_id for row in batch])
+    sessions = _session_states([row.session_id for row in batch if row.session_id is not None])
     # Stop well inside the lease, so no other worker can take over a mail this one is still sending.
     deadline = time.monotonic() + config["MAIL_LEASE_SECONDS"] / 2
     with _postman(via) as postman:
@@ -191,11 +191,13 @@ def deliver(
             if time.monotonic() > deadline:
                 _release(batch[position:], worker_id)
                 return
-            state = sessions[row.session_id]
-            reason = stale_reason(
-                kind=row.kind, sequence=row.sequence, session_status=state.status,
-                link_version=state.link_version, starts_at=state.starts_at, now=clock(),
-            )
+            reason = None
+            if row.session_id is not None:
+                state = sessions[row.session_id]
+                reason = stale_reason(
+                    kind=row.kind, sequence=row.sequence, session_status=state.status,
+                    link_version=state.link_version, starts_at=state.starts_at, now=clock(),
+                )
             if reason:
                 _finish(row, worker_id, status=MailStatus.SKIPPED, error=reason, counts_attempt=False, now=clock())
                 report.skipped += 1
@@ -409,12 +411,11 @@ def build_message(row: OutboxMail) -> Message:
         body=row.text_body,
         html=row.html_body,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers={
-            # Threads every mail about one session together in the reader's mail program.
-            "References": f"<session-{row.session_id}@{host}>",
-            "Auto-Submitted": "auto-generated",
-        },
+        extra_headers={"Auto-Submitted": "auto-generated"},
     )
+    if row.session_id is not None:
+        # Threads every mail about one session together in the reader's mail program.
+        message.extra_headers["References"] = f"<session-{row.session_id}@{host}>"
     message.msgId = row.message_id
     if row.ics:
         message.attach(

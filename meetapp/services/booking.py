@@ -7,10 +7,20 @@ from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy import orm
 from sqlalchemy.orm.exc import StaleDataError
 
-from meetapp.domain.errors import ChangedMeanwhile, MenteeBusy, MentorBusy, NotFound, NotMentee
+from meetapp.domain.accounts import MentorApproval, pending_cap_reached
+from meetapp.domain.errors import (
+    AddressNotConfirmed,
+    ChangedMeanwhile,
+    MenteeBusy,
+    MentorBusy,
+    NotFound,
+    NotMentee,
+    TooManyPending,
+)
 from meetapp.domain.permissions import may_view_session
 from meetapp.domain.scheduling import (
     DEFAULT_SESSION_TYPES,
@@ -48,8 +58,18 @@ def all_session_types() -> list[SessionType]:
     return list(db.session.scalars(sa.select(SessionType).order_by(SessionType.id)))
 
 
+# A mentor mentees may find and book: approved by an admin, with a confirmed address
+# (domain.accounts.may_be_booked, as one WHERE clause).
+_BOOKABLE = sa.and_(
+    User.role == "mentor",
+    User.email_confirmed_at.is_not(None),
+    User.id.in_(sa.select(MentorProfile.user_id).where(MentorProfile.approval == MentorApproval.APPROVED)),
+)
+
+
 def all_mentors() -> list[User]:
-    return list(db.session.scalars(sa.select(User).where(User.role == "mentor").order_by(User.name, User.id)))
+    """The mentors a mentee may book, by name."""
+    return list(db.session.scalars(sa.select(User).where(_BOOKABLE).order_by(User.name, User.id)))
 
 
 def session_type_named(name: str) -> SessionType | None:
@@ -151,6 +171,10 @@ def book_session(
     """
     if not mentee.is_mentee:
         raise NotMentee("Only mentees can book sessions.")
+    if not mentee.email_confirmed:
+        raise AddressNotConfirmed(
+            "Confirm your email address first: follow the link we mailed you, or ask for a new one on your dashboard."
+        )
     check = BookingCheck()
     mentor = None
     if isinstance(mentor_id, bool) or not isinstance(mentor_id, int):
@@ -158,8 +182,9 @@ def book_session(
     elif mentor_id == mentee.id:
         check.add("mentor", "You cannot book a session with yourself.")
     else:
-        mentor = db.session.get(User, mentor_id)
-        if mentor is None or not mentor.is_mentor:
+        mentor = db.session.scalar(sa.select(User).where(User.id == mentor_id, _BOOKABLE))
+        if mentor is None:
+            # A mentor still waiting for approval, or suspended, is as unknown to mentees as nobody.
             check.add("mentor", "There is no mentor with this id.")
     session_type = None
     if not isinstance(session_type_name, str) or len(session_type_name) > 80:
@@ -179,6 +204,9 @@ def book_session(
         _claim_slot(mentor_id=mentor.id, mentee_id=mentee.id, starts_at=starts_at, ends_at=ends_at)
         profile = mentor.mentor_profile
         auto_confirm = profile is not None and profile.auto_confirm
+        if not auto_confirm:
+            # A confirmed booking waits for nobody, so only requests count against the cap.
+            _refuse_past_pending_cap(mentee_id=mentee.id, mentor_id=mentor.id, now=now)
         session = MentoringSession(
             mentor=mentor,
             mentee=mentee,
@@ -328,6 +356,31 @@ def _lock_schedule(mentor_id: int) -> None:
         .values(schedule_version=MentorProfile.schedule_version + 1)
         .execution_options(synchronize_session=False)
     )
+
+
+def _refuse_past_pending_cap(*, mentee_id: int, mentor_id: int, now: datetime) -> None:
+    """TooManyPending if the mentee has as many unanswered requests as they may. Counted under the
+    mentor's lock, so two racing requests to one mentor cannot both slip under the cap per mentor;
+    requests to different mentors at the same instant can pass the cap in all by one each (the
+    booking rate limit bounds how many)."""
+    mentors = db.session.execute(
+        sa.select(MentoringSession.mentor_id, sa.func.count())
+        .where(
+            MentoringSession.mentee_id == mentee_id,
+            MentoringSession.status == SessionStatus.PENDING,
+            MentoringSession.ends_at > now,
+        )
+        .group_by(MentoringSession.mentor_id)
+    ).all()
+    config = current_app.config
+    refusal = pending_cap_reached(
+        pending_in_all=sum(count for _, count in mentors),
+        pending_with_mentor=sum(count for mentor, count in mentors if mentor == mentor_id),
+        cap_in_all=config["MAX_PENDING_BOOKINGS"],
+        cap_per_mentor=config["MAX_PENDING_PER_MENTOR"],
+    )
+    if refusal:
+        raise TooManyPending(refusal)
 
 
 def _refuse_clashes(*, mentor_id: int, mentee_id: int, starts_at: datetime, ends_at: datetime, ignore: str | None = None) -> None:

@@ -129,3 +129,15 @@ def count_join_refusal(address: str | None) -> None:
     retry_after = _hit(JOIN_DENIED, address or "unknown", current_app.config["JOIN_DENIED_RATE_LIMIT"])
     if retry_after is not None:
         raise TooManyAttempts(retry_after=retry_after)
+
+
+def count_attempt(scope: str, key: str, setting: str) -> None:
+    """Count one attempt by `key` (a person's id, a client address, an account's address) against the
+    limits in the setting named `setting`; TooManyAttempts, with its Retry-After, once over them.
+
+    For actions limited on every attempt, failed or not: booking, registering, asking for mail.
+    Call it before the action does anything, so a refused attempt changes nothing.
+    """
+    retry_after = _hit(scope, key, current_app.config[setting])
+    if retry_after is not None:
+        raise TooManyAttempts(retry_after=retry_after)

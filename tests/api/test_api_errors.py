@@ -23,6 +23,8 @@ CONTRACT = {
     "SessionCancelled": (409, "cancelled"),
     "SessionOver": (409, "session_over"),
     "ChangedMeanwhile": (409, "changed"),
+    "AddressNotConfirmed": (403, "email_unconfirmed"),
+    "TooManyPending": (409, "too_many_pending"),
 }
 
 

@@ -336,5 +336,9 @@ def test_a_logged_in_browser_writes_only_with_the_csrf_header(csrf_app, clock):
     refused = client.post("/api/mentoring/sessions", json=booking(mentor))
     assert refused.status_code == 400
     assert refused.json["error"] == "csrf_failed"
+    # The login issued a new CSRF token: the one from before it is worthless now.
+    stale = client.post("/api/mentoring/sessions", json=booking(mentor), headers={"X-CSRFToken": token})
+    assert stale.status_code == 400 and stale.json["error"] == "csrf_failed"
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
     accepted = client.post("/api/mentoring/sessions", json=booking(mentor), headers={"X-CSRFToken": token})
     assert accepted.status_code == 201

@@ -107,6 +107,7 @@ def test_each_mailed_link_opens_the_join_flow_for_its_owner_only(app, confirmed,
     waiting = client.get(path_of(mentee_link))
     assert waiting.status_code == 200 and "opens" in waiting.get_data(as_text=True).lower()
     clock.move_to(STARTS - timedelta(minutes=5))
+    auth.login("max.mentee@example.com")  # the login above has ended: it began more than 12 hours ago
     joined = client.get(path_of(mentee_link))
     assert joined.status_code == 302
     assert joined.headers["Location"].startswith("https://meet.jit.si/meetapp-session-")

@@ -281,8 +281,15 @@ def test_logout_post_without_csrf_token_keeps_the_login(csrf_app):
     assert client.get("/").status_code == 302
 
 
-@pytest.mark.parametrize(("environment", "secure"), [("production", True), ("development", False)])
-def test_login_cookies_are_httponly_lax_and_secure_outside_development(tmp_path, environment, secure):
+@pytest.mark.parametrize(
+    ("environment", "secure", "names"),
+    [
+        # `__Host-`: the browser keeps them only when Secure, on this very host and for the whole site.
+        ("production", True, {"__Host-meetapp_session", "__Host-meetapp_remember"}),
+        ("development", False, {"session", "remember_token"}),
+    ],
+)
+def test_login_cookies_are_httponly_lax_and_secure_outside_development(tmp_path, environment, secure, names):
     config = from_environ(
         {
             "MEETAPP_ENV": environment,
@@ -304,11 +311,12 @@ def test_login_cookies_are_httponly_lax_and_secure_outside_development(tmp_path,
         )
     assert response.status_code == 302
     cookies = {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
-    assert set(cookies) >= {"session", "remember_token"}
+    assert set(cookies) >= names
     for header in cookies.values():
         assert "HttpOnly" in header
         assert "SameSite=Lax" in header
         assert ("Secure" in header) is secure
+        assert "Path=/;" in header and "Domain=" not in header
 
 
 @pytest.mark.parametrize("user_id", ["abc", "", "-1", "²", "2147483648", "99999999999999999999999", "12345"])
