@@ -46,8 +46,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 def login_still_valid(login: LoginId, *, current_version: int, lifetime: timedelta, now: datetime) -> bool:
     """The login was made under the person's current version, and began less than `lifetime` ago."""
-    started = datetime.fromtimestamp(login.started, now.tzinfo)
-    return login.version == current_version and now - lifetime < started <= now + CLOCK_SKEW
+    # In Unix seconds: a start no datetime can hold (year 10000 on) is simply not valid.
+    age = now.timestamp() - login.started
+    return login.version == current_version and -CLOCK_SKEW.total_seconds() <= age < lifetime.total_seconds()
 
 
 def pending_cap_reached(*, pending_in_all: int, pending_with_mentor: int, cap_in_all: int, cap_per_mentor: int) -> str | None:

@@ -37,7 +37,7 @@ from meetapp.domain.timeutil import utcnow
 from meetapp.extensions import db, mail
 from meetapp.models import MentoringSession, OutboxMail
 from meetapp.outbox import notify
-from meetapp.services import meetings
+from meetapp.services import meetings, passwords
 
 DEV_MAILBOX = "dev-mailbox"
 SMTP = "smtp"
@@ -56,17 +56,23 @@ class PassReport:
     skipped: int = 0
     # Zoom and Google meetings made for sessions whose first attempt failed.
     meetings_made: int = 0
+    # Password reset links mailed for the requests made on /auth/forgot.
+    reset_links_queued: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
     def anything(self) -> bool:
-        return any((self.reminders_queued, self.sent, self.retrying, self.failed, self.skipped, self.meetings_made))
+        return any((
+            self.reminders_queued, self.sent, self.retrying, self.failed, self.skipped, self.meetings_made,
+            self.reset_links_queued,
+        ))
 
     def summary(self) -> str:
         made = f", {self.meetings_made} meetings made" if self.meetings_made else ""
+        resets = f", {self.reset_links_queued} reset links queued" if self.reset_links_queued else ""
         return (
             f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed, "
-            f"{self.skipped} skipped, {self.reminders_queued} reminders queued{made}"
+            f"{self.skipped} skipped, {self.reminders_queued} reminders queued{made}{resets}"
         )
 
 
@@ -88,7 +94,8 @@ def transport() -> str:
 
 
 def run_pass(*, worker_id: str, clock: Callable[[], datetime] = utcnow) -> PassReport:
-    """Make overdue provider meetings, queue due reminders, then deliver every mail that is due now.
+    """Make overdue provider meetings, queue due reminders and asked-for reset links, then deliver
+    every mail that is due now.
 
     The clock is the app's, never the database's.
     """
@@ -96,6 +103,7 @@ def run_pass(*, worker_id: str, clock: Callable[[], datetime] = utcnow) -> PassR
     report = PassReport()
     report.meetings_made = meetings.retry_due(clock())
     report.reminders_queued = queue_due_reminders(clock())
+    report.reset_links_queued = passwords.queue_reset_mails(clock())
     while batch := claim_due(worker_id, clock()):
         deliver(batch, worker_id=worker_id, via=via, clock=clock, report=report)
     return report

@@ -1,6 +1,6 @@
-"""Forms on the settings pages: the profile, personal API tokens, and a mentor's video provider."""
+"""Forms on the settings pages: profile, password and logins, API tokens, and a mentor's video provider."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, URLField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from meetapp.domain.meeting_url import MAX_URL_LENGTH
@@ -90,3 +90,15 @@ class VideoSettingsForm(FlaskForm):
         if self.provider.data in fields and needs_account(self.provider.data):
             return fields[self.provider.data]
         return next((field for field in fields.values() if field.errors), None)
+
+
+class PasswordChangeForm(FlaskForm):
+    """Judged by services.passwords.change_password, which names every problem at once."""
+
+    current_password = PasswordField("Current password")
+    new_password = PasswordField("New password")
+    repeat_password = PasswordField("Repeat the new password")
+
+
+class LogOutEverywhereForm(FlaskForm):
+    """No fields: it carries the CSRF token, so a foreign page cannot end a person's logins."""

@@ -1,17 +1,36 @@
-"""The settings pages: name and time zone, personal API tokens (each shown once, when made),
-and a mentor's video provider.
+"""The settings pages: name and time zone; security (the password, logins, personal API
+tokens, each shown once, when made); and a mentor's video provider.
 """
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from meetapp.auth import devices
 from meetapp.domain.errors import Forbidden, InvalidRequest
 from meetapp.domain.timeutil import utcnow
 from meetapp.domain.video import GOOGLE, MANUAL, PROVIDER_LABELS, ZOOM
-from meetapp.services import video_settings
-from meetapp.services.accounts import issue_api_token, revoke_api_token, tokens_of, update_profile
+from meetapp.extensions import db
+from meetapp.services import passwords, video_settings
+from meetapp.services.accounts import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    issue_api_token,
+    revoke_api_token,
+    tokens_of,
+    update_profile,
+)
+from meetapp.services.logins import end_every_login, log_in, log_out
 from meetapp.settings import bp
-from meetapp.settings.forms import ProfileForm, RevokeForm, TokenForm, VideoSettingsForm
+from meetapp.settings.forms import (
+    LogOutEverywhereForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RevokeForm,
+    TokenForm,
+    VideoSettingsForm,
+)
+from meetapp.web import rate_limits
 from meetapp.web.errors import error_page
+from meetapp.web.rate_limits import TooManyAttempts
 
 # The largest id a row can have on every database (PostgreSQL's integer): a larger one is a 404,
 # not a parameter the database refuses with an error.
@@ -23,21 +42,11 @@ def not_allowed(exc: Forbidden):
     return error_page(403, "Not allowed", exc.message)
 
 
-def render_settings(*, profile_form=None, token_form=None, new_token: str | None = None, status: int = 200):
+def render_settings(*, profile_form=None, status: int = 200):
     if profile_form is None:
         profile_form = ProfileForm(formdata=None, name=current_user.name, timezone=current_user.timezone)
-    response = make_response(
-        render_template(
-            "settings/index.html",
-            profile_form=profile_form,
-            token_form=token_form or TokenForm(formdata=None),
-            revoke_form=RevokeForm(formdata=None),
-            tokens=tokens_of(current_user),
-            new_token=new_token,
-        ),
-        status,
-    )
-    # The page may carry a freshly made token: keep it out of every cache.
+    response = make_response(render_template("settings/index.html", profile_form=profile_form), status)
+    # A person's own details: no cache keeps them for whoever uses the browser after a logout.
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -64,14 +73,95 @@ def profile():
     return redirect(url_for("settings.index"))
 
 
+# Security: the password, logins, API tokens ------------------------------------------------
+
+TOO_MANY_WRONG_PASSWORDS = "Too many wrong passwords for now. Please try again later."
+
+
+def render_security(*, password_form=None, token_form=None, new_token: str | None = None, status: int = 200):
+    response = make_response(
+        render_template(
+            "settings/security.html",
+            password_form=password_form or PasswordChangeForm(formdata=None),
+            everywhere_form=LogOutEverywhereForm(formdata=None),
+            token_form=token_form or TokenForm(formdata=None),
+            revoke_form=RevokeForm(formdata=None),
+            tokens=tokens_of(current_user),
+            new_token=new_token,
+            min_password_length=MIN_PASSWORD_LENGTH,
+            max_password_length=MAX_PASSWORD_LENGTH,
+        ),
+        status,
+    )
+    # The page may carry a freshly made token: keep it out of every cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/security")
+@login_required
+def security():
+    return render_security()
+
+
+@bp.post("/security/password")
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    client = request.remote_addr
+    try:
+        # A wrong current password counts as a failed login of the account from an untrusted browser
+        # (no device: see web.rate_limits), so this form is no way round the login limit for guessing;
+        # while the account is over it, even the right one waits.
+        rate_limits.refuse_login_if_over(client, current_user.email, device=None)
+    except TooManyAttempts as exc:
+        form.form_errors.append(TOO_MANY_WRONG_PASSWORDS)
+        response = render_security(password_form=form, status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    # A browser that was kept logged in stays so, in a new login that starts now.
+    remember = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+    try:
+        passwords.change_password(
+            current_user,
+            current=form.current_password.data or "",
+            new=form.new_password.data or "",
+            repeat=form.repeat_password.data or "",
+            now=utcnow(),
+        )
+    except InvalidRequest as exc:
+        if isinstance(exc, passwords.WrongPassword):
+            locked_for = rate_limits.count_failed_login(client, current_user.email, device=None)
+            if locked_for is not None:
+                devices.tell_owner_of_lockout(current_user._get_current_object(), locked_for)
+        for name, message in exc.fields.items():
+            getattr(form, name).errors = [message]
+        return render_security(password_form=form, status=400)
+    # Every login has ended, this one too: this browser starts a new one.
+    log_in(current_user._get_current_object(), remember=remember, now=utcnow())
+    flash("Your password is changed. Every other device where you were logged in has been logged out.", "success")
+    return redirect(url_for("settings.security"))
+
+
+@bp.post("/security/log-out-everywhere")
+@login_required
+def log_out_everywhere():
+    # CSRFProtect has checked the token before this runs: a foreign page cannot end anyone's logins.
+    end_every_login(current_user)
+    db.session.commit()
+    log_out()
+    flash("You are logged out everywhere, on this device and every other. Log in again to continue.", "info")
+    return redirect(url_for("auth.login"))
+
+
 @bp.post("/tokens")
 @login_required
 def create_token():
     form = TokenForm()
     if not form.validate():
-        return render_settings(token_form=form, status=400)
+        return render_security(token_form=form, status=400)
     token = issue_api_token(current_user, form.label.data.strip())
-    return render_settings(new_token=token, status=201)
+    return render_security(new_token=token, status=201)
 
 
 @bp.post(f"/tokens/<int(max={LARGEST_ID}):token_id>/revoke")
@@ -80,7 +170,7 @@ def revoke_token(token_id: int):
     if not revoke_api_token(current_user, token_id):
         return error_page(404, "Token not found", "You have no API token with this id.")
     flash("Token revoked. Programs using it can no longer sign in.", "success")
-    return redirect(url_for("settings.index"))
+    return redirect(url_for("settings.security"))
 
 
 # Video ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The settings page: profile and time zone, personal API tokens."""
+"""The settings pages: profile and time zone; personal API tokens, on the security page."""
 import re
 
 import pytest
@@ -28,7 +28,15 @@ def test_settings_page_shows_the_account(client, auth, mentee):
     assert "<dd>Mentee</dd>" in page
     assert "<dd>America/New_York</dd>" in page
     assert '<option selected value="America/New_York">' in page
+    assert 'href="/settings/security"' in page
+
+
+def test_the_tokens_live_on_the_security_page(client, auth, mentee):
+    auth.login(MENTEE_EMAIL)
+    assert "/settings/tokens" not in client.get("/settings/").get_data(as_text=True)
+    page = client.get("/settings/security").get_data(as_text=True)
     assert "You have no API tokens." in page
+    assert 'action="/settings/tokens"' in page
 
 
 def test_changing_the_time_zone_changes_the_times_shown(client, auth, app, clock, mentor, mentee):
@@ -72,7 +80,7 @@ def test_a_new_token_is_shown_once_and_works_as_bearer(client, auth, app, mentee
     token = TOKEN_VALUE.search(page).group(1)
     assert "it is shown only this once" in page
 
-    again = client.get("/settings/").get_data(as_text=True)
+    again = client.get("/settings/security").get_data(as_text=True)
     assert token not in again
     assert f"<code>{token[:12]}…</code>" in again
     assert "calendar sync" in again
@@ -87,7 +95,7 @@ def test_a_new_token_is_shown_once_and_works_as_bearer(client, auth, app, mentee
     listed = api.get("/api/mentoring/sessions", headers={"Authorization": f"Bearer {token}"})
     assert listed.status_code == 200
     assert listed.get_json() == {"sessions": []}
-    assert "Never" not in client.get("/settings/").get_data(as_text=True)
+    assert "Never" not in client.get("/settings/security").get_data(as_text=True)
 
 
 def test_revoking_a_token_makes_it_401(client, auth, app, mentee):
@@ -96,7 +104,8 @@ def test_revoking_a_token_makes_it_401(client, auth, app, mentee):
     [token_id] = token_ids(app, mentee)
     response = client.post(f"/settings/tokens/{token_id}/revoke")
     assert response.status_code == 302
-    assert "Token revoked." in client.get("/settings/").get_data(as_text=True)
+    assert response.headers["Location"] == "/settings/security"
+    assert "Token revoked." in client.get("/settings/security").get_data(as_text=True)
     api = app.test_client()
     assert api.get("/api/mentoring/sessions", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert token_ids(app, mentee) == []
@@ -119,7 +128,7 @@ def test_the_token_list_shows_only_my_tokens(client, auth, app, people, mentee):
     others = people.token(owner)
     auth.login(MENTEE_EMAIL)
     create_token(client, "mine")
-    page = client.get("/settings/").get_data(as_text=True)
+    page = client.get("/settings/security").get_data(as_text=True)
     assert "mine" in page
     assert others[:12] not in page
 
