@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from meetapp.auth import routes  # noqa: E402,F401  (routes register on bp)
+from meetapp.auth import passwords, registration, routes  # noqa: E402,F401  (routes register on bp)

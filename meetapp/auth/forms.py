@@ -1,7 +1,7 @@
 """Forms for registering and logging in.
 
 They check only what a form can see (a field is filled in, the passwords match);
-the account rules themselves live in `meetapp.services.accounts.create_user`.
+the account rules themselves live in `meetapp.services.accounts` and `.registration`.
 """
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,8 +17,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, EqualTo, InputRequired, Length
 
 from meetapp.domain.timeutil import timezone_names
-
-SELF_SERVICE_ROLES = ("mentor", "mentee")
+from meetapp.services.registration import SELF_SERVICE_ROLES
 
 
 class LoginForm(FlaskForm):
@@ -50,6 +49,28 @@ class RegistrationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.timezone.choices = list(timezone_names())
 
+    def account(self) -> dict[str, str]:
+        """The fields as the registration service takes them: text, a field left out as empty."""
+        return {
+            # Spaces around an address are a slip of the keyboard, not part of it.
+            "email": (self.email.data or "").strip(),
+            "name": self.name.data or "",
+            "role": self.role.data or "",
+            "password": self.password.data or "",
+            "timezone": self.timezone.data or "",
+        }
+
 
 class LogoutForm(FlaskForm):
     """No fields: it carries the CSRF token, so a foreign page cannot log a person out."""
+
+
+class ForgotPasswordForm(FlaskForm):
+    # Judged by services.passwords.check_reset_address: its form only, never whether it has an account.
+    email = EmailField("Email", render_kw={"maxlength": 254})
+
+
+class ResetPasswordForm(FlaskForm):
+    # Judged by services.passwords.new_password_problems, as the settings page's new password is.
+    new_password = PasswordField("New password")
+    repeat_password = PasswordField("Repeat the new password")

@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import orm
 
+from meetapp.domain.account_tokens import AccountTokens
 from meetapp.domain.accounts import MentorApproval
 from meetapp.domain.errors import InvalidRequest
 from meetapp.domain.scheduling import Role
@@ -55,7 +57,14 @@ def check_profile_fields(*, name: str, timezone: str) -> dict[str, str]:
     return errors
 
 
-def create_user(
+def create_user(**account) -> User:
+    """Create and commit a user (see `add_user`); InvalidRequest on bad input, nothing written."""
+    user = add_user(**account)
+    db.session.commit()
+    return user
+
+
+def add_user(
     *,
     email: str,
     name: str,
@@ -65,7 +74,8 @@ def create_user(
     self_registered: bool = False,
     now: datetime | None = None,
 ) -> User:
-    """Create and commit a user (with a mentor profile for mentors); InvalidRequest on bad input.
+    """Add a user (with a mentor profile for mentors) and flush it, so it has its id; the caller
+    commits, with whatever belongs with it. InvalidRequest on bad input, with the transaction rolled back.
 
     An operator's account (the CLI, the demo) is trusted as made: its address counts as confirmed
     and a mentor as approved. A `self_registered` one must confirm its address by the mailed link,
@@ -91,7 +101,7 @@ def create_user(
         )
     db.session.add(user)
     try:
-        db.session.commit()
+        db.session.flush()
     except sa.exc.IntegrityError:
         # Someone registered the same email between our check and our insert.
         db.session.rollback()
@@ -107,6 +117,12 @@ def update_profile(user: User, *, name: str, timezone: str) -> None:
     user.name = name.strip()
     user.timezone = timezone
     db.session.commit()
+
+
+def account_tokens() -> AccountTokens:
+    """Signed reset links, confirmation links and device cookies, under this app's keys."""
+    config = current_app.config
+    return AccountTokens(config["SECRET_KEY"], config["SECRET_KEY_FALLBACKS"])
 
 
 def _hash(token: str) -> str:
