@@ -1,4 +1,4 @@
-"""Pages for admins: the mail queue, with a retry for mails that failed for good."""
+"""Pages for admins: the mail queue, with a retry for mails that failed for good, and the mentors to approve or suspend."""
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)

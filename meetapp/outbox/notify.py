@@ -67,7 +67,8 @@ def new_link(session: MentoringSession, now: datetime) -> None:
         _announce(session, Occasion(MailKind.NEW_LINK), now)
 
 
-def cancelled(session: MentoringSession, *, by: User, now: datetime) -> None:
+def cancelled(session: MentoringSession, *, by: User | None, now: datetime) -> None:
+    """Both people; `by` None names nobody as the canceller (an admin suspending the mentor)."""
     occasion = Occasion(MailKind.CANCELLATION, by=by, reason=session.cancel_reason)
     _queue(session, occasion, [session.mentor, session.mentee], now)
 

@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from meetapp.domain.errors import MentorBusy
+from meetapp.domain.accounts import MentorApproval
+from meetapp.domain.errors import InvalidRequest, MentorBusy
 from meetapp.extensions import db
-from meetapp.models import MentoringSession, User
+from meetapp.models import MentoringSession, MentorProfile, User
 from meetapp.services import booking
 from tests.support import NOW
 
@@ -77,3 +78,26 @@ def test_without_the_schedule_lock_the_race_double_books(app, people, mentor, sl
     outcomes = race(app, mentees, mentor)
     assert "mentor_busy" not in outcomes
     assert sessions_in_db(app) == 2
+
+
+def test_a_suspension_that_commits_while_a_booking_waits_for_the_lock_is_not_booked_past(
+    app, monkeypatch, mentor, mentee
+):
+    """The booking found the mentor bookable, then an admin's suspension committed before it took the lock."""
+    lock = booking._lock_schedule
+
+    def suspended_meanwhile(mentor_id: int) -> None:
+        with db.engine.begin() as other_connection:  # another admin's request, committed first
+            other_connection.execute(
+                sa.update(MentorProfile).where(MentorProfile.user_id == mentor_id).values(approval=MentorApproval.SUSPENDED)
+            )
+        lock(mentor_id)
+
+    monkeypatch.setattr(booking, "_lock_schedule", suspended_meanwhile)
+    with app.app_context():
+        with pytest.raises(InvalidRequest) as refused:
+            booking.book_session(
+                mentee=db.session.get(User, mentee), mentor_id=mentor, starts_at=SLOT_START, duration_minutes=60, now=NOW
+            )
+    assert refused.value.fields == {"mentor": "There is no mentor with this id."}
+    assert sessions_in_db(app) == 0
