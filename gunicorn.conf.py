@@ -23,3 +23,18 @@ accesslog = "-"
 errorlog = "-"
 # The app decides what to trust from X-Forwarded-* (TRUSTED_PROXIES); gunicorn's own check only sets the scheme.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    """Before anything is served: read the settings as the app will, and refuse rate limits that
+    each of the processes gunicorn is about to start would count on its own. A ConfigError stops
+    gunicorn with "Error: …" and exit status 1."""
+    from dotenv import load_dotenv
+
+    from meetapp.config import check_rate_limit_storage, dotenv_path, from_environ
+
+    root = os.path.dirname(os.path.abspath(__file__))
+    if dotenv := dotenv_path(root):
+        load_dotenv(dotenv, override=False)  # as create_app does in each process
+    settings = from_environ(os.environ, os.path.join(root, "instance"))
+    check_rate_limit_storage(settings["MEETAPP_ENV"], settings["RATELIMIT_STORAGE_URI"], server.cfg.workers)

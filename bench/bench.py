@@ -169,7 +169,7 @@ def api(base: str, method: str, path: str, token: str, payload: dict | None = No
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     status, _, body = fetch(base, method, path, headers=headers, body=None if payload is None else json.dumps(payload))
     if status == 429:
-        # meetapp has no rate limits on booking today; should it get some, raise them in main()'s env.
+        # Booking is limited per person (BOOKING_RATE_LIMIT); main()'s env raises the limit for the seed.
         raise SystemExit(f"{method} {path} was rate-limited (429): raise the limit in bench.py's env.")
     if not 200 <= status < 300:
         raise SystemExit(f"{method} {path}: {status} {body[:500]!r}")
@@ -455,6 +455,11 @@ def main() -> None:
                 "MAIL_SERVER": "127.0.0.1",
                 "MAIL_PORT": str(smtp_port),
                 "FLASK_APP": "wsgi",
+                # Several gunicorn processes count the limits together, or meetapp refuses to start.
+                "RATELIMIT_STORAGE_URI": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1"),
+                "RATELIMIT_KEY_PREFIX": f"meetapp-bench-{os.getpid()}",
+                # The seed books 50 sessions as one mentee in a few seconds.
+                "BOOKING_RATE_LIMIT": "1000 per minute",
             }
             full_env = {**os.environ, **env}
             print("seeding…", file=sys.stderr)

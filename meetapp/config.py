@@ -163,6 +163,16 @@ def _trusted_hosts(environ: Mapping[str, str], public_base_url: str, env: str) -
     return list(dict.fromkeys(hosts))
 
 
+def check_rate_limit_storage(env: str, storage_uri: str, processes: int) -> None:
+    """ConfigError when production serves from several processes that would each keep their own
+    counts: with memory://, every limit would let through as many attempts per process."""
+    if env == "production" and processes > 1 and storage_uri.startswith("memory://"):
+        raise ConfigError(
+            f"RATELIMIT_STORAGE_URI is memory://, which counts per process, and gunicorn starts {processes} "
+            "processes: set RATELIMIT_STORAGE_URI=redis://… (one count for every process) or WEB_CONCURRENCY=1."
+        )
+
+
 def _accounts(environ: Mapping[str, str]) -> dict:
     """Logins, links mailed about accounts, and the limits on what a person may do how often."""
     remember_days = _int(environ, "REMEMBER_COOKIE_DAYS", 14, unit="days", minimum=1)
@@ -248,7 +258,8 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         "JITSI_ALLOW_EARLY_MINUTES": _int(environ, "JITSI_ALLOW_EARLY_MINUTES", 15),
         "JITSI_MAX_LATE_MINUTES": _int(environ, "JITSI_MAX_LATE_MINUTES", 30),
         "REMINDER_OFFSETS_MINUTES": _minutes_list(environ, "REMINDER_OFFSETS_MINUTES", "1440,15"),
-        # Where failed logins and refused joins are counted (meetapp.web.rate_limits).
+        # Where the rate limits count (meetapp.web.rate_limits): memory:// serves one process only
+        # (see check_rate_limit_storage), redis:// any number of them.
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
         # Keeps this deployment's counters apart from anything else in the same Redis.
         "RATELIMIT_KEY_PREFIX": environ.get("RATELIMIT_KEY_PREFIX", "").strip() or "meetapp",
@@ -259,8 +270,10 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         "TRUSTED_PROXY_HOST": _flag(environ, "TRUSTED_PROXY_HOST", False),
         "TRUSTED_PROXY_PREFIX": _flag(environ, "TRUSTED_PROXY_PREFIX", False),
         "TRUSTED_HOSTS": _trusted_hosts(environ, public_base_url, env),
-        # Per address and per account; failed attempts only (see auth.routes).
+        # Failed logins per client address, whoever they come from (see web.rate_limits).
         "LOGIN_RATE_LIMIT_PER_ADDRESS": _rate_limit(environ, "LOGIN_RATE_LIMIT_PER_ADDRESS", "20 per minute;100 per hour"),
+        # Failed logins per account from browsers without its device cookie; once over, such browsers are
+        # refused even the right password for a while, while the owner's own browsers still get in.
         "LOGIN_RATE_LIMIT_PER_ACCOUNT": _rate_limit(environ, "LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour"),
         # Refused join attempts allowed per client address (allowed joins are not counted).
         "JOIN_DENIED_RATE_LIMIT": _rate_limit(environ, "JOIN_DENIED_RATE_LIMIT", "30 per minute;300 per hour"),

@@ -47,10 +47,10 @@ function enableCopyButtons() {
   });
 }
 
-// htmx 2 does not swap 4xx answers; the session forms answer 400/409/422 with a panel
+// htmx 2 does not swap 4xx answers; the session forms answer 400/409/422/429 with a panel
 // that shows what went wrong, so let those through.
 // The event fires on the swap target; the element that sent the request is in requestConfig.
-const SWAPPABLE_ERRORS = new Set([400, 409, 422]);
+const SWAPPABLE_ERRORS = new Set([400, 409, 422, 429]);
 document.addEventListener("htmx:beforeSwap", (event) => {
   const sender = event.detail.requestConfig && event.detail.requestConfig.elt;
   const form = sender && sender.closest("[data-swap-errors]");

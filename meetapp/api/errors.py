@@ -19,11 +19,13 @@ from meetapp.domain.errors import (
     NotMentee,
     NotMentor,
     NotParticipant,
+    OwnMeetingLink,
     SessionCancelled,
     SessionOver,
     TooManyPending,
 )
 from meetapp.web.errors import json_error
+from meetapp.web.rate_limits import TooManyAttempts
 
 # Most specific first: the first kind an error is decides its answer.
 DOMAIN_ERRORS = (
@@ -42,6 +44,7 @@ DOMAIN_ERRORS = (
     (SessionOver, 409, "session_over"),
     (ChangedMeanwhile, 409, "changed"),
     (TooManyPending, 409, "too_many_pending"),
+    (OwnMeetingLink, 409, "own_meeting_link"),
     (Conflict, 409, "conflict"),
 )
 # The API's names for the domain's fields; the rest are spelt the same.
@@ -81,3 +84,12 @@ def domain_error(error: DomainError):
     status, code = next((status, code) for kind, status, code in DOMAIN_ERRORS if isinstance(error, kind))
     fields = api_fields(error.fields) if isinstance(error, InvalidRequest) else None
     return json_error(status, code, error.message, fields)
+
+
+@bp.errorhandler(TooManyAttempts)
+def rate_limited(error: TooManyAttempts):
+    """A write over its rate limit (booking, rescheduling): 429 with Retry-After, as the contract says."""
+    message = f"Too many attempts for now. Try again in {error.retry_after} seconds."
+    response, status = json_error(429, "rate_limited", message)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response, status

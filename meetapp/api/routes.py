@@ -10,6 +10,7 @@ from meetapp.domain.permissions import sees_attendance
 from meetapp.domain.timeutil import iso_z, parse_aware_iso, utcnow
 from meetapp.models import MentoringSession, User
 from meetapp.services import booking, join_links, joining, video_settings, windows
+from meetapp.web import rate_limits
 
 
 def session_json(session: MentoringSession, viewer: User) -> dict:
@@ -104,6 +105,8 @@ def with_parse_errors(errors: dict[str, str], call):
 
 @bp.post("/mentoring/sessions")
 def create_session():
+    mentee = api_user()
+    rate_limits.count_booking(mentee.id)
     body = json_body()
     errors: dict[str, str] = {}
     starts_at = time_field(body, "startsAt", errors)
@@ -114,7 +117,7 @@ def create_session():
     session = with_parse_errors(
         errors,
         lambda: booking.book_session(
-            mentee=api_user(),
+            mentee=mentee,
             mentor_id=mentor_id,
             starts_at=starts_at,
             duration_minutes=body.get("durationMinutes"),
@@ -123,7 +126,7 @@ def create_session():
         ),
     )
     location = url_for("api.get_session", session_id=session.id)
-    return {"session": session_json(session, api_user())}, 201, {"Location": location}
+    return {"session": session_json(session, mentee)}, 201, {"Location": location}
 
 
 @bp.get("/mentoring/sessions")
@@ -158,6 +161,7 @@ def cancel_session(session_id: str):
 def reschedule_session(session_id: str):
     user = api_user()
     session = booking.session_for(user, session_id)
+    rate_limits.count_booking(user.id)
     body = json_body()
     errors: dict[str, str] = {}
     starts_at = time_field(body, "startsAt", errors)

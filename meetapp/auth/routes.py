@@ -1,17 +1,16 @@
-"""Register, log in (rate-limited per address and per account), log out."""
+"""Log in (rate-limited per address, per account and per device: see auth.devices), log out."""
 from functools import cache
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from meetapp.auth import bp
-from meetapp.auth.forms import LoginForm, LogoutForm, RegistrationForm
-from meetapp.domain.errors import InvalidRequest
+from meetapp.auth import bp, devices
+from meetapp.auth.forms import LoginForm, LogoutForm
 from meetapp.domain.timeutil import utcnow
 from meetapp.models import normalise_email
-from meetapp.services.accounts import create_user, find_user_by_email
+from meetapp.services.accounts import find_user_by_email
 from meetapp.services.logins import log_in, log_out
 from meetapp.web import rate_limits
 from meetapp.web.errors import MESSAGES, error_page
@@ -45,10 +44,12 @@ def _decoy_hash() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    device = None
     if request.method == "POST":
-        # Before the password is looked at: while the address or the account is over its limit,
-        # even the right password waits (see web.rate_limits).
-        rate_limits.refuse_login_if_over(request.remote_addr, submitted_account())
+        # Before the password is looked at: while the address is over its limit, or the account for a
+        # browser it has not seen log in (no device cookie), even the right password waits (see web.rate_limits).
+        device = rate_limits.trusted_device(devices.device_of(submitted_account()))
+        rate_limits.refuse_login_if_over(request.remote_addr, submitted_account(), device)
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
@@ -60,15 +61,21 @@ def login():
             # Spend the same time as a real check, so the answer does not tell which emails exist.
             check_password_hash(_decoy_hash(), form.password.data)
         elif user.check_password(form.password.data):
-            log_in(user, remember=form.remember.data, now=utcnow())
+            now = utcnow()
+            log_in(user, remember=form.remember.data, now=now)
             destination = safe_next(form.next.data) or url_for("dashboard.index")
             if destination.startswith(url_for("join.enter", token="")):
                 # A join link leads on to the meeting on another site, and browsers hold every redirect
                 # after a form to the page's `form-action 'self'`: so leave the form first, then go on.
-                return render_template("auth/continue.html", destination=destination)
-            return redirect(destination)
+                response = make_response(render_template("auth/continue.html", destination=destination))
+            else:
+                response = redirect(destination)
+            devices.remember_device(response, user, now)
+            return response
         # Only a wrong email or password counts: not a success, a blank form or a refusal.
-        rate_limits.count_failed_login(request.remote_addr, submitted_account())
+        locked_for = rate_limits.count_failed_login(request.remote_addr, submitted_account(), device)
+        if locked_for is not None and user is not None:
+            devices.tell_owner_of_lockout(user, locked_for)
         return render_template("auth/login.html", form=form, failure=WRONG_CREDENTIALS)
     form.next.data = safe_next(form.next.data) or ""
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
@@ -82,30 +89,6 @@ def too_many_attempts(error):
     form.next.data = safe_next(form.next.data) or ""
     headers = {"Retry-After": str(error.retry_after)} if getattr(error, "retry_after", None) else {}
     return render_template("auth/login.html", form=form, failure=TOO_MANY_ATTEMPTS), 429, headers
-
-
-@bp.route("/register", methods=["GET", "POST"])
-def register():
-    if current_user.is_authenticated:
-        return redirect(url_for("dashboard.index"))
-    form = RegistrationForm()
-    if form.validate_on_submit():
-        try:
-            user = create_user(
-                email=form.email.data,
-                name=form.name.data,
-                role=form.role.data,
-                password=form.password.data,
-                timezone=form.timezone.data,
-            )
-        except InvalidRequest as exc:
-            for name, message in exc.fields.items():
-                getattr(form, name).errors.append(message)
-        else:
-            log_in(user, remember=False, now=utcnow())
-            flash(f"Welcome, {user.name}. Your account is ready.", "success")
-            return redirect(url_for("dashboard.index"))
-    return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
 
 @bp.get("/logout")

@@ -1,14 +1,17 @@
 """The dev mailbox: every mail in the outbox, newest first, each readable with its links clickable.
 
 No login: it is a tool for someone running the app on their own machine, and the
-blueprint is only registered when MEETAPP_ENV is development. The mails carry
-people's personal join links, so no answer here may be cached.
+blueprint is only registered when MEETAPP_ENV is development. Even then it answers
+only requests addressed to this machine by a local name. The mails carry people's
+personal join links, so no answer here may be cached.
 """
 import re
+from urllib.parse import urlsplit
 
-from flask import current_app, make_response, render_template
+from flask import abort, current_app, make_response, render_template, request
 from markupsafe import Markup, escape
 
+from meetapp.config import LOCAL_HOSTS
 from meetapp.dev import bp
 from meetapp.extensions import db
 from meetapp.models import OutboxMail
@@ -42,6 +45,15 @@ def linkify(text: str) -> Markup:
         position = match.start() + len(url)
     pieces.append(escape(text[position:]))
     return Markup("").join(pieces)
+
+
+@bp.before_request
+def only_for_this_machine():
+    """A 404 unless the Host is 127.0.0.1, localhost or ::1. Another name that reaches the app (one in
+    TRUSTED_HOSTS for the LAN, or an attacker's that resolves to 127.0.0.1: DNS rebinding, which lets
+    that site's scripts read the answers) must not open everyone's mail."""
+    if urlsplit(f"//{request.host}").hostname not in LOCAL_HOSTS:
+        abort(404)
 
 
 @bp.after_request

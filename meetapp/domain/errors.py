@@ -80,3 +80,7 @@ class ChangedMeanwhile(Conflict):
 
 class TooManyPending(Conflict):
     """The mentee already has as many unanswered requests as they may have."""
+
+
+class OwnMeetingLink(Conflict):
+    """The session meets at the mentor's own meeting link, an address only the mentor can change."""

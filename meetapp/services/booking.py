@@ -15,10 +15,12 @@ from meetapp.domain.accounts import MentorApproval, pending_cap_reached
 from meetapp.domain.errors import (
     AddressNotConfirmed,
     ChangedMeanwhile,
+    InvalidRequest,
     MenteeBusy,
     MentorBusy,
     NotFound,
     NotMentee,
+    OwnMeetingLink,
     TooManyPending,
 )
 from meetapp.domain.permissions import may_view_session
@@ -35,6 +37,7 @@ from meetapp.domain.scheduling import (
     check_transition,
     slot_end,
 )
+from meetapp.domain.video import KIND_MANUAL
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile, SessionType, User
 from meetapp.outbox import notify
@@ -202,8 +205,14 @@ def book_session(
     ends_at = slot_end(starts_at, duration_minutes)
     try:
         _claim_slot(mentor_id=mentor.id, mentee_id=mentee.id, starts_at=starts_at, ends_at=ends_at)
-        profile = mentor.mentor_profile
-        auto_confirm = profile is not None and profile.auto_confirm
+        # Read again under the mentor's lock: an admin's suspension takes the same row lock, so a
+        # suspension that committed while this booking waited is seen here, never booked past.
+        profile = db.session.scalar(
+            sa.select(MentorProfile).where(MentorProfile.user_id == mentor.id).execution_options(populate_existing=True)
+        )
+        if profile.approval is not MentorApproval.APPROVED:
+            raise InvalidRequest({"mentor": "There is no mentor with this id."})
+        auto_confirm = profile.auto_confirm
         if not auto_confirm:
             # A confirmed booking waits for nobody, so only requests count against the cap.
             _refuse_past_pending_cap(mentee_id=mentee.id, mentor_id=mentor.id, now=now)
@@ -246,19 +255,26 @@ def cancel_session(session: MentoringSession, *, user: User, reason: object, now
     check = BookingCheck()
     check_cancel_reason(reason, check)
     check.raise_if_any()
+    mark_cancelled(session, by=user, reason=(reason.strip() or None) if isinstance(reason, str) else None, now=now)
+    _commit_change(lambda: notify.cancelled(session, by=user, now=now))
+    meetings.meeting_cancelled(session)
+    return session
+
+
+def mark_cancelled(session: MentoringSession, *, by: User, reason: str | None, now: datetime) -> None:
+    """Cancel the session in the caller's transaction, without mail or commit: `cancel_session` adds
+    both for one session; suspending a mentor cancels all of theirs and commits them with its own mails.
+    After the commit, the caller removes the provider's meeting (`meetings.meeting_cancelled`)."""
     check_transition(Action.CANCEL, session.status, session.ends_at, now)
     session.status = SessionStatus.CANCELLED
-    session.cancel_reason = (reason.strip() or None) if isinstance(reason, str) else None
-    session.cancelled_by_id = user.id
+    session.cancel_reason = reason
+    session.cancelled_by_id = by.id
     session.cancelled_at = now
     # Revokes every earlier join link; those links then explain the cancellation (410).
     session.link_version += 1
     # A Zoom or Google meeting still to be made is not needed any more.
     session.meeting_retry_at = None
     session.updated_at = now
-    _commit_change(lambda: notify.cancelled(session, by=user, now=now))
-    meetings.meeting_cancelled(session)
-    return session
 
 
 def reschedule_session(
@@ -312,11 +328,27 @@ def reschedule_session(
     return session
 
 
+OWN_LINK_STAYS = (
+    "This session meets at the mentor's own meeting link, which meetapp cannot replace: a new link from"
+    " meetapp would still lead to the same address. To shut out a link that leaked, make a new one with the"
+    " meeting provider and save it in the video settings, applied to upcoming sessions."
+)
+
+
+def meets_at_own_link(session: MentoringSession) -> bool:
+    """Whether the session meets at the mentor's own meeting link: an address meetapp did not make, is
+    the same for all the mentor's sessions there, and only the mentor can change (in the video settings)."""
+    return session.meeting_kind == KIND_MANUAL
+
+
 def new_meeting_link(session: MentoringSession, *, user: User, now: datetime) -> MentoringSession:
-    """A fresh room (or the mentor's current link) for the session; every earlier join link dies."""
+    """A fresh room (or provider meeting) for the session; every earlier join link dies. Refused for a
+    session at the mentor's own link, where it would only pretend to shut out whoever has the address."""
     if not user.is_admin:
         check_may_act(Action.NEW_LINK, user.id, session.mentor_id, session.mentee_id)
     check_transition(Action.NEW_LINK, session.status, session.ends_at, now)
+    if meets_at_own_link(session):
+        raise OwnMeetingLink(OWN_LINK_STAYS)
     meetings.renew_meeting(session, session.mentor.mentor_profile, now)
     session.updated_at = now
     _commit_change(lambda: notify.new_link(session, now))

@@ -4,13 +4,23 @@ Every form works as a plain POST that redirects (PRG). When HTMX sends it, the
 view answers with the re-rendered action panel instead, with the same status code.
 The join status fragment (`/<id>/status`) is the same markup the pages include.
 """
+import math
 from datetime import datetime
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import Field, SelectChoice
 
-from meetapp.domain.errors import Conflict, DomainError, InvalidRequest, MenteeBusy, MentorBusy, NotMentee, NotMentor
+from meetapp.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidRequest,
+    MenteeBusy,
+    MentorBusy,
+    NotMentee,
+    NotMentor,
+    TooManyPending,
+)
 from meetapp.domain.permissions import is_participant, may_retry_meeting, sees_attendance, sees_meeting_notice
 from meetapp.domain.scheduling import SessionStatus, allowed_actions
 from meetapp.domain.timeutil import NonexistentLocalTime, local_to_utc, to_local, utcnow
@@ -19,7 +29,9 @@ from meetapp.models import MentoringSession
 from meetapp.services import booking, joining, meetings
 from meetapp.sessions import bp
 from meetapp.sessions.forms import BookingForm, CancelForm, ConfirmForm, RescheduleForm
+from meetapp.web import rate_limits
 from meetapp.web.errors import error_page, status_of
+from meetapp.web.rate_limits import TooManyAttempts
 
 ERROR_TITLES = {400: "Request not understood", 403: "Not allowed", 404: "Session not found", 409: "Not possible"}
 # Field names of the scheduling service -> form fields.
@@ -62,6 +74,12 @@ def utc_start(field: Field) -> datetime | None:
     return None
 
 
+def too_many_bookings(refusal: TooManyAttempts) -> str:
+    minutes = math.ceil(refusal.retry_after / 60)
+    wait = f"{minutes} minute{'s' * (minutes != 1)}" if minutes <= 90 else f"{math.ceil(minutes / 60)} hours"
+    return f"You have booked or moved sessions too often for now. Please try again in {wait}."
+
+
 def add_field_errors(form, errors: dict[str, str], names: dict[str, str]) -> None:
     """Put the service's field errors next to the form's fields (the rest above the form)."""
     for key, message in errors.items():
@@ -80,6 +98,9 @@ def add_field_errors(form, errors: dict[str, str], names: dict[str, str]) -> Non
 def new():
     if not current_user.is_mentee:
         raise NotMentee("Only mentees can book sessions. Mentors see the sessions booked with them on the dashboard.")
+    if not current_user.email_confirmed:
+        # booking.book_session refuses them as well; the page says so before the form is filled in, with a new link.
+        return render_template("auth/confirm_first.html"), 403
     session_types = booking.all_session_types()
     form = BookingForm()
     mentors = booking.all_mentors()
@@ -100,9 +121,10 @@ def new():
         form.duration.data = standard.default_duration_minutes if standard else None
         return render_template("sessions/new.html", form=form, mentors=mentors)
 
-    status = 400
+    status, headers = 400, {}
     if form.validate() and (starts_at := utc_start(form.starts_at)) is not None:
         try:
+            rate_limits.count_booking(current_user.id)
             session = booking.book_session(
                 mentee=current_user,
                 mentor_id=form.mentor.data,
@@ -111,15 +133,22 @@ def new():
                 session_type_name=form.session_type.data,
                 now=utcnow(),
             )
+        except TooManyAttempts as refusal:
+            form.form_errors.append(too_many_bookings(refusal))
+            status, headers = 429, {"Retry-After": str(refusal.retry_after)}
         except InvalidRequest as exc:
             add_field_errors(form, exc.fields, BOOKING_FIELDS)
+        except TooManyPending as exc:
+            # About the mentee's other requests, not this start time: above the form.
+            form.form_errors.append(exc.message)
+            status = 409
         except Conflict as exc:
             form.starts_at.errors.append(exc.message)
             status = 409
         else:
             flash(booked_message(session), "success")
             return redirect(url_for("sessions.detail", session_id=session.id))
-    return render_template("sessions/new.html", form=form, mentors=mentors), status
+    return render_template("sessions/new.html", form=form, mentors=mentors), status, headers
 
 
 def booked_message(session: MentoringSession) -> str:
@@ -189,6 +218,8 @@ def render_session(
         "provider_label": meeting_label(session.video_provider, session.meeting_kind),
         "provider_name": PROVIDER_LABELS[session.video_provider],
         "can_retry_meeting": may_retry_meeting(current_user.id, session.mentor_id) and meetings.can_retry(session),
+        # A new link cannot shut anyone out of the mentor's own meeting address: the panel says what can.
+        "own_meeting_link": booking.meets_at_own_link(session),
         "shows_meeting_notice": sees_meeting_notice(current_user.id, session.mentor_id),
         "confirm_form": ConfirmForm(formdata=None),
         # Like confirming, a new link needs only the CSRF token.
@@ -254,9 +285,15 @@ def reschedule(session_id: str):
     if not form.validate() or (starts_at := utc_start(form.starts_at)) is None:
         return render_session(session, reschedule_form=form, status=400)
     try:
+        rate_limits.count_booking(current_user.id)
         booking.reschedule_session(
             session, user=current_user, starts_at=starts_at, duration_minutes=form.duration.data, now=utcnow()
         )
+    except TooManyAttempts as refusal:
+        form.form_errors.append(too_many_bookings(refusal))
+        response = render_session(session, reschedule_form=form, status=429)
+        response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
     except InvalidRequest as exc:
         add_field_errors(form, exc.fields, RESCHEDULE_FIELDS)
         return render_session(session, reschedule_form=form, status=400)

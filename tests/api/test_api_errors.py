@@ -25,6 +25,7 @@ CONTRACT = {
     "ChangedMeanwhile": (409, "changed"),
     "AddressNotConfirmed": (403, "email_unconfirmed"),
     "TooManyPending": (409, "too_many_pending"),
+    "OwnMeetingLink": (409, "own_meeting_link"),
 }
 
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from meetapp.config import ConfigError, from_environ
+from meetapp.config import ConfigError, check_rate_limit_storage, from_environ
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -219,3 +219,29 @@ def test_provider_addresses_lose_a_trailing_slash():
     config = from_environ({"SECRET_KEY": "k", "ZOOM_API_BASE_URL": "https://api.zoom.us/v2/", "VIDEO_API_TIMEOUT_SECONDS": "3"}, "/i")
     assert config["ZOOM_API_BASE_URL"] == "https://api.zoom.us/v2"
     assert config["VIDEO_API_TIMEOUT_SECONDS"] == 3
+
+
+# Rate limits counted per process ------------------------------------------------------------------
+
+
+def test_production_refuses_per_process_counts_with_several_processes():
+    with pytest.raises(ConfigError) as refused:
+        check_rate_limit_storage("production", "memory://", 5)
+    message = str(refused.value)
+    assert message.startswith("RATELIMIT_STORAGE_URI is memory://, which counts per process")
+    assert "gunicorn starts 5 processes" in message
+    assert "RATELIMIT_STORAGE_URI=redis://" in message and "WEB_CONCURRENCY=1" in message
+
+
+@pytest.mark.parametrize(
+    ("env", "storage_uri", "processes"),
+    [
+        ("production", "memory://", 1),
+        ("production", "redis://cache:6379/2", 5),
+        ("production", "rediss://cache:6380", 2),
+        ("development", "memory://", 3),
+        ("testing", "memory://", 3),
+    ],
+)
+def test_one_process_a_shared_store_or_outside_production_may_start(env, storage_uri, processes):
+    check_rate_limit_storage(env, storage_uri, processes)

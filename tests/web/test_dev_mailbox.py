@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
+from meetapp.config import from_environ
 from meetapp.dev.routes import linkify
 from meetapp.domain.notifications import MailKind, MailStatus
 from meetapp.extensions import db
@@ -239,6 +240,35 @@ def test_the_mailbox_exists_only_in_development(database_url, app, delivered, en
             assert response.status_code == 404, path
             assert mail.subject not in response.get_data(as_text=True)
         assert 'href="/dev/mail"' not in client.get("/auth/login").get_data(as_text=True)
+
+
+# This machine only ------------------------------------------------------------------------
+
+
+def mailbox_paths(mail: OutboxMail) -> list[str]:
+    return ["/dev/mail", f"/dev/mail/{mail.id}", f"/dev/mail/{mail.id}/html", f"/dev/mail/{mail.id}/invite.ics"]
+
+
+@pytest.mark.parametrize("host", ["meetapp.lan", "rebind.example", "rebind.example:5000"])
+def test_the_mailbox_refuses_any_host_name_but_this_machines(client, app, delivered, host):
+    # A LAN name listed in TRUSTED_HOSTS, or an attacker's name resolving to 127.0.0.1 (DNS rebinding):
+    # the app answers for them, so only the mailbox itself can refuse them.
+    environ = {"MEETAPP_ENV": "development", "TRUSTED_HOSTS": "meetapp.lan, rebind.example"}
+    app.config["TRUSTED_HOSTS"] = from_environ(environ, "/i")["TRUSTED_HOSTS"]
+    assert client.get("/auth/login", headers={"Host": host}).status_code == 200
+    mail = stored_mails(app, kind=MailKind.CONFIRMATION)[0]
+    for path in mailbox_paths(mail):
+        response = client.get(path, headers={"Host": host})
+        assert response.status_code == 404, path
+        page = response.get_data(as_text=True)
+        assert mail.subject not in page and mail.to_address not in page
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "localhost:8000", "127.0.0.1:5000"])
+def test_the_mailbox_answers_this_machines_names(client, app, delivered, host):
+    mail = stored_mails(app, kind=MailKind.CONFIRMATION)[0]
+    for path in mailbox_paths(mail):
+        assert client.get(path, headers={"Host": host}).status_code == 200, path
 
 
 # Cost -----------------------------------------------------------------------------------
