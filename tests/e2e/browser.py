@@ -189,6 +189,13 @@ class LiveServer:
         with self.app.app_context():
             return run_pass(worker_id="e2e-worker")
 
+    def link_mailed_to(self, email: str, subject: str, path: str) -> str:
+        """The one link to `path`… in the plain-text part of the mail to `email` whose subject starts with `subject`."""
+        (message,) = [message for message in self.sink.to(email) if message["Subject"].startswith(subject)]
+        links = re.findall(rf"{re.escape(self.base_url + path)}\S+", message.get_body(("plain",)).get_content())
+        (link,) = set(links)
+        return link
+
     def join_link_mailed_to(self, person: Person, subject: str) -> str:
         """The one join link in the plain-text part of the mail to `person` whose subject starts with `subject`."""
         (message,) = [message for message in self.sink.to(person.email) if message["Subject"].startswith(subject)]

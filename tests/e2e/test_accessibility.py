@@ -9,6 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from meetapp.domain.timeutil import utcnow
+from meetapp.extensions import db
+from meetapp.models import User
+from meetapp.services import passwords, registration
+from meetapp.services.accounts import create_user
 from tests.e2e.browser import AXE, MEETING_URL, LiveServer, Person, log_in, new_context, serve
 from tests.support import PASSWORD
 
@@ -56,6 +60,7 @@ def site(browser, axe_script, tmp_path_factory):
         mentor = server.mentor_with_meeting_link("Mona Mentor")
         mentee = server.person("mentee", "Max Mentee", timezone="America/New_York")
         outsider = server.person("mentee", "Olga Outsider")
+        admin = server.person("admin", "Ada Admin")
         open_now = server.session(mentee, mentor, opens_in=-timedelta(minutes=1))
         later = server.session(mentee, mentor, opens_in=timedelta(hours=2))
         pending = server.session(mentee, mentor, opens_in=timedelta(days=1), confirm=False)
@@ -64,7 +69,14 @@ def site(browser, axe_script, tmp_path_factory):
         ended = server.session(mentee, mentor, opens_in=-timedelta(hours=3))
 
         site = Site()
-        for who, person in (("anonymous", None), ("mentee", mentee), ("mentor", mentor), ("outsider", outsider)):
+        with server.app.app_context():
+            reset_token = passwords.reset_token(db.session.get(User, mentee.id), utcnow())
+            newcomer = create_user(
+                email="una@example.com", name="Una New", role="mentee", password=PASSWORD, self_registered=True
+            )
+            confirm_token = registration.confirmation_token(newcomer, utcnow())
+        people = (("anonymous", None), ("mentee", mentee), ("mentor", mentor), ("outsider", outsider), ("admin", admin))
+        for who, person in people:
             context = new_context(browser, server, bypass_csp=True)
             if person is not None:
                 log_in(context.new_page(), person)
@@ -72,6 +84,11 @@ def site(browser, axe_script, tmp_path_factory):
         site.paths = {
             "login": ("anonymous", "/auth/login"),
             "register": ("anonymous", "/auth/register"),
+            "forgot password": ("anonymous", "/auth/forgot"),
+            "reset password": ("anonymous", f"/auth/reset/{reset_token}"),
+            "confirm address": ("anonymous", f"/auth/confirm/{confirm_token}"),
+            "security settings": ("mentee", "/settings/security"),
+            "admin: mentors": ("admin", "/admin/mentors"),
             "dashboard as mentee": ("mentee", "/"),
             "dashboard as mentor": ("mentor", "/"),
             "booking": ("mentee", "/sessions/new"),
@@ -100,6 +117,11 @@ def join_path(server: LiveServer, session_id: str, person: Person) -> str:
 PAGES = {
     "login": 200,
     "register": 200,
+    "forgot password": 200,
+    "reset password": 200,
+    "confirm address": 200,
+    "security settings": 200,
+    "admin: mentors": 200,
     "dashboard as mentee": 200,
     "dashboard as mentor": 200,
     "booking": 200,

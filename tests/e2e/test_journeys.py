@@ -19,7 +19,8 @@ JOIN_APPEARS_WITHIN = timedelta(seconds=2)
 OPENS_IN = timedelta(seconds=5)
 
 
-def register(page, *, email: str, name: str, role: str, timezone: str) -> None:
+def register(page, server, *, email: str, name: str, role: str, timezone: str) -> None:
+    """Register through the form, confirm the address from the mail, and log in: as a new person does."""
     page.goto("/auth/register")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Name").fill(name)
@@ -28,7 +29,18 @@ def register(page, *, email: str, name: str, role: str, timezone: str) -> None:
     page.get_by_label(re.compile(f"^{role}:", re.IGNORECASE)).check()
     page.get_by_label("Time zone").select_option(timezone)
     page.get_by_role("button", name="Create account").click()
-    expect_status(page, f"Welcome, {name}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+    expect(page.get_by_role("main")).to_contain_text(email)
+
+    server.deliver_mail()
+    page.goto(server.link_mailed_to(email, "Confirm your address", "/auth/confirm/"))
+    page.get_by_role("button", name="Confirm my address").click()
+    expect(page.get_by_role("main")).to_contain_text("confirmed")
+    if "/auth/login" in page.url:
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/auth/" not in url)
 
 
 def expect_status(page, text: str) -> None:
@@ -65,9 +77,10 @@ def join_button_shown_at(page) -> datetime:
     return datetime.fromtimestamp(shown_at / 1000, UTC)
 
 
-def test_mentor_sets_own_link_mentee_books_mentor_confirms(contexts, screenshot):
+def test_mentor_registers_admin_approves_mentee_registers_and_books_mentor_confirms(server, contexts, screenshot):
     mentor_page = contexts().new_page()
-    register(mentor_page, email="mona@example.com", name="Mona Mentor", role="mentor", timezone="Europe/Berlin")
+    register(mentor_page, server, email="mona@example.com", name="Mona Mentor", role="mentor", timezone="Europe/Berlin")
+    expect(mentor_page.get_by_role("main")).to_contain_text("waits for an admin's approval")
 
     mentor_page.get_by_role("navigation").get_by_role("link", name="Video").click()
     expect(mentor_page.get_by_role("heading", level=1)).to_have_text("Video")
@@ -87,8 +100,20 @@ def test_mentor_sets_own_link_mentee_books_mentor_confirms(contexts, screenshot)
     expect(mentor_page.get_by_label("My own meeting link")).to_be_checked()
 
     mentee_page = contexts().new_page()
-    register(mentee_page, email="max@example.com", name="Max Mentee", role="mentee", timezone="America/New_York")
+    register(mentee_page, server, email="max@example.com", name="Max Mentee", role="mentee", timezone="America/New_York")
     mentee_page.get_by_role("navigation").get_by_role("link", name="Book", exact=True).click()
+    # Not yet approved: a mentee cannot find her.
+    expect(mentee_page.get_by_label("Mentor").locator("option", has_text="Mona Mentor")).to_have_count(0)
+
+    admin_page = contexts().new_page()
+    log_in(admin_page, server.person("admin", "Ada Admin"))
+    admin_page.goto("/admin/mentors")
+    admin_page.get_by_role("button", name="Approve Mona Mentor").click()
+    expect_status(admin_page, "Mona Mentor")
+    server.deliver_mail()
+    assert "Your mentor profile on meetapp is approved" in [m["Subject"] for m in server.sink.to("mona@example.com")]
+
+    mentee_page.reload()
     mentee_page.get_by_label("Mentor").select_option(label="Mona Mentor")
     # 15:00 in New York, three days from now: a wall-clock time, read in the mentee's zone.
     new_york, berlin = ZoneInfo("America/New_York"), ZoneInfo("Europe/Berlin")
@@ -237,3 +262,50 @@ def test_waiting_page_counts_down_and_moves_into_the_meeting(server, contexts, s
     assert opens_at <= join_button_shown_at(mentor_page) <= opens_at + JOIN_APPEARS_WITHIN
     assert mentor_page.evaluate("window.stillTheSamePage === true"), "the waiting page reloaded"
     screenshot(mentor_page, "waiting-page")
+
+
+def test_forgot_password_reset_from_the_mail_ends_the_old_remembered_login(server, contexts, screenshot):
+    mentee = server.person("mentee", "Max Mentee")
+    # A browser kept logged in, whose cookies someone has copied.
+    kept = contexts()
+    old_page = kept.new_page()
+    old_page.goto("/auth/login")
+    old_page.get_by_label("Email").fill(mentee.email)
+    old_page.get_by_label("Password").fill(PASSWORD)
+    old_page.get_by_label("Keep me logged in on this device").check()
+    old_page.get_by_role("button", name="Log in").click()
+    old_page.wait_for_url(lambda url: "/auth/login" not in url)
+    remember = [cookie for cookie in kept.cookies() if cookie["name"] == "remember_token"]
+    assert remember, "no remember cookie was set"
+    copied = contexts()
+    copied.add_cookies(remember)
+    copy_page = copied.new_page()
+    copy_page.goto("/")
+    expect(copy_page.get_by_role("heading", level=1)).not_to_have_text("Log in")
+
+    page = contexts().new_page()
+    page.goto("/auth/login")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email").fill(mentee.email)
+    page.get_by_role("button", name="Send me a link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+
+    server.deliver_mail()
+    page.goto(server.link_mailed_to(mentee.email, "Choose a new password", "/auth/reset/"))
+    page.get_by_label("New password", exact=True).fill("a brand new passphrase")
+    page.get_by_label("Repeat the new password").fill("a brand new passphrase")
+    page.get_by_role("button", name="Change password").click()
+    expect(page).to_have_url(re.compile(r"/auth/login$"))
+    expect_status(page, "Your password is changed")
+    screenshot(page, "password-reset")
+
+    # The remembered login and its copy are over: both land on the login page.
+    for stale in (old_page, copy_page):
+        stale.goto("/")
+        expect(stale).to_have_url(re.compile(r"/auth/login"))
+        expect(stale.get_by_role("heading", level=1)).to_have_text("Log in")
+    # And the new password works.
+    page.get_by_label("Email").fill(mentee.email)
+    page.get_by_label("Password").fill("a brand new passphrase")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/auth/login" not in url)

@@ -112,7 +112,25 @@ CASES = [
         writes=False,
     ),
     Case("auth.register", "GET", who(200, HOME, HOME, HOME, HOME, HOME)),
-    Case("auth.register", "POST", who(HOME, HOME, HOME, HOME, HOME, HOME), body=lambda w: REGISTRATION),
+    # The same "Check your inbox" page for a new address and a known one; nobody is logged in by it.
+    Case("auth.register", "POST", who(200, HOME, HOME, HOME, HOME, HOME), body=lambda w: REGISTRATION),
+    # The link is the key (everyone in the world is confirmed already, so confirming writes nothing).
+    Case("auth.confirm", "GET", everyone(200), args=lambda w: {"token": w.confirm_token}),
+    Case("auth.confirm", "POST", everyone(200), args=lambda w: {"token": w.confirm_token}, writes=False),
+    Case("auth.resend_confirmation", "POST", who(LOGIN, *[HOME] * 5), writes=False),
+    # A forgotten password: anyone may ask for a link (the answer is the same for every address); the link is the key.
+    Case("auth.forgot", "GET", everyone(200)),
+    # The request is written to password_reset_requests, which the fingerprint does not cover.
+    Case("auth.forgot", "POST", everyone(200), body=lambda w: {"email": "someone@example.com"}, writes=False),
+    Case("auth.reset", "GET", everyone(200), args=lambda w: {"token": w.reset_token}),
+    Case(
+        "auth.reset",
+        "POST",
+        everyone(LOGIN_PAGE),
+        args=lambda w: {"token": w.reset_token},
+        body=lambda w: {"new_password": "a brand new passphrase", "repeat_password": "a brand new passphrase"},
+    ),
+    Case("auth.reset", "GET", everyone(400), args=lambda w: {"token": "not-a-reset-link"}, variant="a made-up link"),
     Case("auth.logout_page", "GET", who(LOGIN_PAGE, 200, 200, 200, 200, 200)),
     Case("auth.logout", "POST", everyone(LOGIN_PAGE), writes=False),
     # Booking and the session pages
@@ -158,11 +176,23 @@ CASES = [
         who(LOGIN, *[Redirect("/settings/")] * 5),
         body=lambda w: {"name": "Renamed Person", "timezone": "Europe/Paris"},
     ),
+    Case("settings.security", "GET", who(LOGIN, 200, 200, 200, 200, 200)),
+    Case(
+        "settings.change_password",
+        "POST",
+        who(LOGIN, *[Redirect("/settings/security")] * 5),
+        body=lambda w: {
+            "current_password": PASSWORD,
+            "new_password": "a brand new passphrase",
+            "repeat_password": "a brand new passphrase",
+        },
+    ),
+    Case("settings.log_out_everywhere", "POST", who(LOGIN, *[LOGIN_PAGE] * 5)),
     Case("settings.create_token", "POST", who(LOGIN, 201, 201, 201, 201, 201), body=lambda w: {"label": "my script"}),
     Case(
         "settings.revoke_token",
         "POST",
-        who(LOGIN, 404, 404, Redirect("/settings/"), 404, 404),
+        who(LOGIN, 404, 404, Redirect("/settings/security"), 404, 404),
         args=lambda w: {"token_id": w.api_token_ids["mentee"]},
         variant="the mentee's token",
     ),
@@ -204,6 +234,21 @@ CASES = [
         args=lambda w: {"mail_id": w.failed_mail},
     ),
     Case("admin.retry_failed", "POST", who(LOGIN, 403, 403, 403, 403, Redirect("/admin/mail", 303))),
+    Case("admin.mentors", "GET", who(LOGIN, 403, 403, 403, 403, 200), admin_sees=True),
+    Case(
+        "admin.approve_mentor",
+        "POST",
+        who(LOGIN, 403, 403, 403, 403, Redirect("/admin/mentors", 303)),
+        args=lambda w: {"mentor_id": w.ids["pending_mentor"]},
+    ),
+    # Suspending the mentor cancels both their sessions with the mentee; nobody else may.
+    Case(
+        "admin.suspend_mentor",
+        "POST",
+        who(LOGIN, 403, 403, 403, 403, Redirect("/admin/mentors", 303)),
+        args=lambda w: {"mentor_id": w.ids["mentor"]},
+        body=lambda w: {"reason": "Mentees reported rude remarks."},
+    ),
     # The JSON API
     Case("api.list_sessions", "GET", who(401, 200, 200, 200, 200, 200)),
     Case(
@@ -293,7 +338,7 @@ def check_answer(response, expected: Expectation, url: str, world: World, where:
 # Who may write ------------------------------------------------------------------------
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-ANONYMOUS_FORMS = {"auth.login", "auth.register"}
+ANONYMOUS_FORMS = {"auth.login", "auth.register", "auth.confirm"}
 
 
 def allowed_viewer(case) -> str:

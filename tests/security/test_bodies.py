@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from meetapp.config import testing_config
 from tests.security.matrix import CASES, ROUTES, WRITE_METHODS, allowed_viewer
 from tests.security.world import build_world, csrf_token, fingerprint, log_in
+from tests.support import PASSWORD
 
 MAX_CONTENT_LENGTH = testing_config("sqlite://")["MAX_CONTENT_LENGTH"]
 OVERSIZED = MAX_CONTENT_LENGTH + 1024
@@ -326,6 +327,23 @@ BAD_FORMS = {
     ("sessions.reschedule", "missing everything"): {},
     ("sessions.reschedule", "year 9999"): {"starts_at": "9999-12-31T23:59", "duration": "60"},
     ("sessions.reschedule", "a negative duration"): {"starts_at": "2026-11-26T10:00", "duration": "-60"},
+    ("auth.forgot", "missing everything"): {},
+    ("auth.forgot", "huge email"): {"email": HUGE},
+    ("auth.forgot", "nul in the email"): {"email": "max.mentee\x00@example.com"},
+    ("auth.reset", "missing everything"): {},
+    ("auth.reset", "huge password"): {"new_password": HUGE, "repeat_password": "x"},
+    ("auth.reset", "nul in the password"): {"new_password": "a long pass\x00word", "repeat_password": "a long pass\x00word"},
+    ("settings.change_password", "missing everything"): {},
+    ("settings.change_password", "wrong current password"): {
+        "current_password": "not the password",
+        "new_password": "a brand new passphrase",
+        "repeat_password": "a brand new passphrase",
+    },
+    ("settings.change_password", "huge new password"): {
+        "current_password": PASSWORD,
+        "new_password": HUGE,
+        "repeat_password": "x",
+    },
     ("settings.profile", "missing everything"): {},
     ("settings.profile", "huge name"): {"name": HUGE, "timezone": "UTC"},
     ("settings.profile", "nul in the name"): {"name": "A\x00", "timezone": "UTC"},
@@ -336,6 +354,9 @@ BAD_FORMS = {
     ("settings.save_video", "missing everything"): {},
     ("settings.save_video", "unknown provider"): {"provider": "skype"},
     ("settings.save_video", "huge link"): {"provider": "manual", "manual_url": "https://zoom.us/j/" + HUGE},
+    ("admin.suspend_mentor", "missing reason"): {},
+    ("admin.suspend_mentor", "huge reason"): {"reason": HUGE},
+    ("admin.suspend_mentor", "nul in the reason"): {"reason": "Rude\x00"},
 }
 DUPLICATED = {
     # The first value counts, as in every form library: the second cannot sneak a different one past.
@@ -367,8 +388,12 @@ def test_every_form_route_has_bad_bodies_to_try():
         "sessions.retry_meeting",
         "admin.retry_mail",
         "admin.retry_failed",
+        "admin.approve_mentor",
         "settings.revoke_token",
         "settings.preview_video",
+        "settings.log_out_everywhere",
+        "auth.confirm",
+        "auth.resend_confirmation",
     }
     assert (
         form_writes

@@ -194,7 +194,12 @@ def test_registration_and_logout_ignore_a_next(app):
         "timezone": "UTC",
     }
     registered = client.post("/auth/register?next=https://evil.example", data={**form, "next": "//evil.example"})
-    assert registered.headers["Location"] == "/"
+    # Registering leads nowhere: it answers "Check your inbox" in place.
+    assert registered.status_code == 200 and "Location" not in registered.headers
+    assert "evil.example" not in registered.get_data(as_text=True)
+    with app.app_context():
+        create_user(email="olly.out@example.com", name="Olly", role="mentee", password=PASSWORD)
+    assert client.post("/auth/login", data={"email": "olly.out@example.com", "password": PASSWORD}).status_code == 302
     logged_out = client.post("/auth/logout?next=https://evil.example", data={"next": "//evil.example"})
     assert logged_out.headers["Location"] == "/auth/login"
 

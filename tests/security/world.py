@@ -23,7 +23,7 @@ from meetapp.models import (
     SessionType,
     User,
 )
-from meetapp.services import booking, join_links
+from meetapp.services import booking, join_links, passwords, registration
 from meetapp.services.accounts import create_user, issue_api_token
 from tests.support import NOW, PASSWORD
 
@@ -37,6 +37,8 @@ PEOPLE = {
     "other_mentor": ("mentor", "Olga Outsider", "olga.outsider@example.com", "UTC"),
     "admin": ("admin", "Ada Admin", "ada.admin@example.com", "UTC"),
 }
+# A self-registered mentor still waiting for an admin's approval: no viewer, and shown to admins only.
+PENDING_MENTOR = ("Pia Pending", "pia.pending@example.com")
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CSRF_HEADER = re.compile(r'"X-CSRFToken": "([^"]+)"')
 JOIN_PATH = re.compile(r"/join/[A-Za-z0-9._-]{20,}")
@@ -46,7 +48,7 @@ JOIN_PATH = re.compile(r"/join/[A-Za-z0-9._-]{20,}")
 class World:
     """Ids and secrets of the people and sessions; each person's private data, keyed by who owns it."""
 
-    ids: dict[str, int]
+    ids: dict[str, int]  # the PEOPLE, and the "pending_mentor"
     confirmed: str  # mentor + mentee, confirmed, joinable now
     pending: str  # mentor + mentee, waiting for the mentor
     elsewhere: str  # other_mentor + other_mentee, confirmed
@@ -55,6 +57,8 @@ class World:
     api_token_ids: dict[str, int]
     failed_mail: int
     invite_mail: int
+    reset_token: str = ""  # the mentee's password reset link, made at NOW
+    confirm_token: str = ""  # the mentee's address confirmation link, made at NOW
     meeting_secrets: set[str] = field(default_factory=set)
 
     def email(self, person: str) -> str:
@@ -83,6 +87,7 @@ class World:
             path.removeprefix("/join/") for (sid, _), path in self.join_paths.items() if sid not in own_sessions
         }
         secrets |= {token for person, token in self.api_tokens.items() if person != viewer}
+        secrets |= set(PENDING_MENTOR)
         for person in strangers:
             secrets.add(self.email(person))
             if not (mentors_public and PEOPLE[person][0] == "mentor"):
@@ -98,6 +103,9 @@ def build_world(app) -> World:
             for key, (role, name, email, zone) in PEOPLE.items()
         }
         ids = {key: user.id for key, user in users.items()}
+        ids["pending_mentor"] = create_user(
+            email=PENDING_MENTOR[1], name=PENDING_MENTOR[0], role="mentor", password=PASSWORD, self_registered=True
+        ).id
 
         def book(mentee: str, mentor: str, starts_in: timedelta, confirm: bool) -> MentoringSession:
             session = booking.book_session(
@@ -145,6 +153,8 @@ def build_world(app) -> World:
             api_token_ids=api_token_ids,
             failed_mail=failed.id,
             invite_mail=invite_mail,
+            reset_token=passwords.reset_token(users["mentee"], NOW),
+            confirm_token=registration.confirmation_token(users["mentee"], NOW),
             meeting_secrets=secrets,
         )
 
