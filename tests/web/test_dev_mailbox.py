@@ -114,7 +114,8 @@ def test_the_mailbox_lists_every_mail_newest_first(client, app, delivered):
     # The request was answered before the worker came round, so it was skipped; the confirmations went out.
     assert page.count('<span class="badge badge-mail-sent">sent</span>') == 2
     assert page.count('<span class="badge badge-mail-skipped">skipped</span>') == 1
-    assert 'href="/dev/mail" aria-current="page">Mail</a>' in page
+    # A development tool, and labelled as one: not a person's inbox.
+    assert 'href="/dev/mail" aria-current="page">Dev mailbox <span class="badge badge-dev">development only</span></a>' in page
 
 
 def test_an_empty_mailbox_says_where_mails_come_from(client):
