@@ -245,6 +245,33 @@ def new_context(browser, server: LiveServer, *, bypass_csp: bool = False):
     return context
 
 
+class ConsoleWatch:
+    """What went wrong in the pages of the contexts it watches: console errors (a CSP violation, a
+    script error), uncaught exceptions, and scripts, style sheets or images that failed to load.
+    Pages and htmx requests answered 4xx on purpose (a refused join, a form's 400) are the app's
+    answers, not errors of the page."""
+
+    ASSETS = ("script", "stylesheet", "image", "font")
+
+    def __init__(self):
+        self.errors: list[str] = []
+
+    def watch(self, context):
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.errors.append(f"uncaught: {error.error}"))
+        context.on("response", self._response)
+        return context
+
+    def _console(self, message) -> None:
+        # Chromium logs every 4xx answer as "Failed to load resource"; `_response` judges those.
+        if message.type == "error" and not message.text.startswith("Failed to load resource:"):
+            self.errors.append(f"console: {message.text}")
+
+    def _response(self, response) -> None:
+        if response.status >= 400 and response.request.resource_type in self.ASSETS:
+            self.errors.append(f"{response.status} for {response.url}")
+
+
 def log_in(page, person: Person) -> None:
     """Through the login form, as a person would; ends on wherever the app sends them next."""
     if "/auth/login" not in page.url:

@@ -13,6 +13,7 @@ from tests.e2e.browser import (
     CHROMIUM_ARGS,
     MEETING_HOST,
     SCREENSHOTS,
+    ConsoleWatch,
     MeetingHost,
     new_context,
     require,
@@ -44,16 +45,22 @@ def server(tmp_path):
 
 @pytest.fixture
 def contexts(browser, server):
-    """`contexts()` opens a new browser context, closed after the test; see `new_context`."""
-    opened = []
+    """`contexts()` opens a new browser context, closed after the test; see `new_context`.
+
+    The test fails if any page in them logged an error to the console (a CSP violation, a script
+    error) or failed to load a script, style sheet or image. Pages and htmx requests answered 4xx on
+    purpose (a refused join, a form's 400) are the app's answers, not errors of the page.
+    """
+    opened, console = [], ConsoleWatch()
 
     def open_context(*, bypass_csp: bool = False):
-        opened.append(new_context(browser, server, bypass_csp=bypass_csp))
+        opened.append(console.watch(new_context(browser, server, bypass_csp=bypass_csp)))
         return opened[-1]
 
     yield open_context
     for context in opened:
         context.close()
+    assert console.errors == [], "the browser console reported errors"
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from meetapp.domain.timeutil import utcnow
-from tests.e2e.browser import MEETING_URL, WAIT_MS, log_in
+from tests.e2e.browser import MEETING_URL, WAIT_MS, ConsoleWatch, log_in, new_context
 from tests.support import PASSWORD
 
 # How soon after the window opens the Join button must be there, without a reload.
@@ -309,3 +309,19 @@ def test_forgot_password_reset_from_the_mail_ends_the_old_remembered_login(serve
     page.get_by_label("Password").fill("a brand new passphrase")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+def test_the_console_watch_sees_an_inline_style_the_csp_refuses(browser, server):
+    """The check every browser test ends with can fail: an inline style, as htmx once set, is caught."""
+    watch = ConsoleWatch()
+    context = watch.watch(new_context(browser, server))
+    try:
+        page = context.new_page()
+        page.goto("/auth/login")
+        assert watch.errors == []
+        page.evaluate("() => document.body.setAttribute('style', 'color: red')")
+        page.get_by_role("heading", level=1).click()  # one more turn of the event loop for the report
+        expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    finally:
+        context.close()
+    assert any("Content Security Policy" in error for error in watch.errors), watch.errors
