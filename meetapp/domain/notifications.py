@@ -13,6 +13,8 @@ from meetapp.domain.scheduling import SessionStatus
 
 class MailKind(StrEnum):
     BOOKING_REQUEST = "booking_request"
+    # To the mentee: their request went to the mentor.
+    REQUEST_SENT = "request_sent"
     CONFIRMATION = "confirmation"
     RESCHEDULE = "reschedule"
     NEW_LINK = "new_link"
@@ -97,7 +99,9 @@ def stale_reason(
         return "The session was cancelled; the cancellation mail replaces this one."
     if kind in _CARRIES_CURRENT_LINK and sequence != link_version:
         return "The session changed since; a newer mail replaces this one."
-    if kind is MailKind.BOOKING_REQUEST and (session_status is not SessionStatus.PENDING or sequence != link_version):
+    if kind in (MailKind.BOOKING_REQUEST, MailKind.REQUEST_SENT) and (
+        session_status is not SessionStatus.PENDING or sequence != link_version
+    ):
         return "The request was answered or changed before this mail went out."
     if kind is MailKind.REMINDER and (session_status is not SessionStatus.CONFIRMED or now >= starts_at):
         return "The reminder is no longer useful: the session is not confirmed or has started."

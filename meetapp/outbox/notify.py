@@ -41,11 +41,13 @@ class Occasion:
 
 
 def booked(session: MentoringSession, now: datetime) -> None:
-    """A new booking: confirmations if the mentor auto-confirms, else a request to the mentor."""
+    """A new booking: confirmations if the mentor auto-confirms, else a request to the mentor and,
+    to the mentee, word that it was sent."""
     if session.status is SessionStatus.CONFIRMED:
         confirmed(session, now)
     else:
         _queue(session, Occasion(MailKind.BOOKING_REQUEST, by=session.mentee), [session.mentor], now)
+        _queue(session, Occasion(MailKind.REQUEST_SENT, by=session.mentee), [session.mentee], now)
 
 
 def confirmed(session: MentoringSession, now: datetime) -> None:

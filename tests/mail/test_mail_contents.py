@@ -30,8 +30,8 @@ def test_a_booking_asks_the_mentor_to_confirm(clock, as_mentee, mentor, worker, 
     session_id = book(as_mentee, mentor)
     report = worker()
 
-    assert report.sent == 1
-    (message,) = smtp_sink.received
+    assert report.sent == 2, "the request to the mentor, and word to the mentee that it went"
+    message = received_by(smtp_sink, "mona.mentor@example.com")
     assert message["To"] == "Mona Mentor <mona.mentor@example.com>"
     assert message["Subject"] == "New request: Standard with Max Mentee, Tue 24 Nov, 11:00 CET"
     assert message["Message-ID"] == f"<booking_request.1.0.{session_id}.{mentor}@127.0.0.1>"
@@ -39,6 +39,22 @@ def test_a_booking_asks_the_mentor_to_confirm(clock, as_mentee, mentor, worker, 
     assert "Max Mentee asked for a Standard session with you" in text
     assert "Tuesday 24 November 2026, 11:00–12:00 CET" in text
     assert f"http://127.0.0.1:5000/sessions/{session_id}" in text
+    assert f'href="http://127.0.0.1:5000/sessions/{session_id}"' in html(message)
+    assert not join_links(text), "a pending session has no join link yet"
+    assert invite(message) is None
+
+
+def test_a_booking_tells_the_mentee_their_request_was_sent(clock, as_mentee, mentor, mentee, worker, smtp_sink):
+    session_id = book(as_mentee, mentor)
+    worker()
+
+    message = received_by(smtp_sink, "max.mentee@example.com")
+    assert message["Subject"] == "Request sent: Standard with Mona Mentor, Tue 24 Nov, 05:00 EST"
+    assert message["Message-ID"] == f"<request_sent.1.0.{session_id}.{mentee}@127.0.0.1>"
+    text = plain(message)
+    assert "Your request was sent to Mona Mentor" in text
+    assert "Tuesday 24 November 2026, 05:00–06:00 EST" in text
+    assert "Nothing is booked until Mona Mentor confirms it." in text
     assert f'href="http://127.0.0.1:5000/sessions/{session_id}"' in html(message)
     assert not join_links(text), "a pending session has no join link yet"
     assert invite(message) is None
@@ -180,8 +196,8 @@ def test_withdrawing_a_pending_request_sends_no_calendar_file(clock, as_mentee, 
     assert as_mentee.post(f"/api/mentoring/session/{session_id}/cancel", json={}).status_code == 200
     report = worker()
 
-    # The request itself is no longer worth sending: the cancellation replaces it.
-    assert (report.sent, report.skipped) == (2, 1)
+    # The request and its note to the mentee are no longer worth sending: the cancellation replaces them.
+    assert (report.sent, report.skipped) == (2, 2)
     assert {message["Subject"].split(":")[0] for message in smtp_sink.received} == {"Cancelled"}
     assert all(invite(message) is None for message in smtp_sink.received)
 
@@ -272,6 +288,6 @@ def test_names_with_accents_arrive_intact(app, clock, people, api_as, mentor, wo
     chloe = people.make("mentee", "Chloé Ñúñez-Müller", email="chloe@example.com")
     book(api_as(chloe), mentor)
     worker()
-    (message,) = smtp_sink.received
+    message = received_by(smtp_sink, "mona.mentor@example.com")
     assert message["Subject"] == "New request: Standard with Chloé Ñúñez-Müller, Tue 24 Nov, 11:00 CET"
     assert "Chloé Ñúñez-Müller asked for a Standard session" in plain(message)

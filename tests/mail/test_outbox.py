@@ -30,11 +30,14 @@ def pending(app, mentor, mentee) -> str:
         return session.id
 
 
-def test_a_booking_and_its_request_mail_are_written_together(app, pending):
+def test_a_booking_and_its_request_mails_are_written_together(app, pending, mentor, mentee):
     with app.app_context():
-        (row,) = db.session.scalars(sa.select(OutboxMail))
-        assert (row.session_id, row.kind, row.sequence) == (pending, MailKind.BOOKING_REQUEST, 1)
-        assert row.next_attempt_at == NOW and row.attempts == 0
+        rows = db.session.scalars(sa.select(OutboxMail).order_by(OutboxMail.id)).all()
+        assert [(row.session_id, row.kind, row.recipient_id, row.sequence) for row in rows] == [
+            (pending, MailKind.BOOKING_REQUEST, mentor, 1),
+            (pending, MailKind.REQUEST_SENT, mentee, 1),
+        ]
+        assert all(row.next_attempt_at == NOW and row.attempts == 0 for row in rows)
 
 
 def test_a_refused_booking_queues_no_mail(app, pending, people, mentor):
@@ -44,7 +47,7 @@ def test_a_refused_booking_queues_no_mail(app, pending, people, mentor):
             book_session(
                 mentee=db.session.get(User, other), mentor_id=mentor, starts_at=STARTS, duration_minutes=60, now=NOW
             )
-    assert count(app, OutboxMail) == 1
+    assert count(app, OutboxMail) == 2
     assert count(app, MentoringSession) == 1
 
 
@@ -58,7 +61,7 @@ def test_if_the_mail_cannot_be_written_the_change_is_not_made_either(app, pendin
             confirm_session(db.session.get(MentoringSession, pending), user=db.session.get(User, mentor), now=NOW)
     with app.app_context():
         assert db.session.get(MentoringSession, pending).status is SessionStatus.PENDING
-    assert count(app, OutboxMail) == 1
+    assert count(app, OutboxMail) == 2
 
 
 def test_queueing_the_same_mail_twice_keeps_one(app, pending, mentor):
@@ -68,7 +71,7 @@ def test_queueing_the_same_mail_twice_keeps_one(app, pending, mentor):
         assert notify.reminder(session, 15, NOW) == 2
         assert notify.reminder(session, 15, NOW) == 0
         db.session.commit()
-    assert count(app, OutboxMail) == 1 + 2 + 2
+    assert count(app, OutboxMail) == 2 + 2 + 2
 
 
 def test_the_database_itself_refuses_a_duplicate_mail_key(app, pending):
@@ -80,4 +83,4 @@ def test_the_database_itself_refuses_a_duplicate_mail_key(app, pending):
         with pytest.raises(sa.exc.IntegrityError):
             db.session.commit()
         db.session.rollback()
-    assert count(app, OutboxMail) == 1
+    assert count(app, OutboxMail) == 2

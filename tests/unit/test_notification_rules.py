@@ -53,7 +53,7 @@ def stale(kind, *, sequence=1, status=SessionStatus.CONFIRMED, link_version=1, n
 
 @pytest.mark.parametrize("kind", list(MailKind))
 def test_a_mail_for_the_current_state_is_sent(kind):
-    status = SessionStatus.PENDING if kind is MailKind.BOOKING_REQUEST else SessionStatus.CONFIRMED
+    status = SessionStatus.PENDING if kind in (MailKind.BOOKING_REQUEST, MailKind.REQUEST_SENT) else SessionStatus.CONFIRMED
     assert stale(kind, status=status) is None
 
 
@@ -71,8 +71,11 @@ def test_a_cancellation_is_never_stale():
     assert stale(MailKind.CANCELLATION, status=SessionStatus.CANCELLED, sequence=1, link_version=5) is None
 
 
-def test_a_request_answered_before_it_went_out_is_stale():
-    assert stale(MailKind.BOOKING_REQUEST, status=SessionStatus.CONFIRMED) is not None
+@pytest.mark.parametrize("kind", [MailKind.BOOKING_REQUEST, MailKind.REQUEST_SENT])
+def test_a_request_answered_before_it_went_out_is_stale(kind):
+    # The confirmation (or the cancellation) tells both people what the request and its note would have.
+    assert stale(kind, status=SessionStatus.CONFIRMED) is not None
+    assert stale(kind, status=SessionStatus.PENDING, sequence=1, link_version=2) is not None
 
 
 def test_a_reminder_after_the_start_is_stale():

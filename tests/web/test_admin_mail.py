@@ -77,7 +77,7 @@ def admin(people):
 
 @pytest.fixture
 def failed_mail(app, clock, mentor, mentee) -> OutboxMail:
-    """The mentee's confirmation, failed for good; the other two mails still queued."""
+    """The mentee's confirmation, failed for good; the other three mails still queued."""
     session_id = book_confirmed(app, mentee, mentor)
     mail = mail_of(app, session_id, MailKind.CONFIRMATION, mentee)
     fail(app, mail.id)
@@ -114,7 +114,8 @@ def test_an_admin_sees_the_counts_and_the_failed_mail_with_its_error(client, aut
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert '<dd id="count-failed">1</dd>' in page
-    assert '<dd id="count-queued">2</dd>' in page
+    # The request, its note to the mentee and the other confirmation.
+    assert '<dd id="count-queued">3</dd>' in page
     assert '<dd id="count-sent">0</dd>' in page
     failed = section(page, "failed-title")
     row = re.search(rf'<tr id="mail-{failed_mail.id}">(.*?)</tr>', failed, re.S).group(1)
@@ -126,7 +127,7 @@ def test_an_admin_sees_the_counts_and_the_failed_mail_with_its_error(client, aut
     assert f'action="/admin/mail/{failed_mail.id}/retry"' in row
     assert 'action="/admin/mail/retry-failed"' in failed
     queued = section(page, "queued-title")
-    assert queued.count('<tr id="mail-') == 2
+    assert queued.count('<tr id="mail-') == 3
     assert "booking request" in queued and MENTOR_EMAIL in queued
     assert 'href="/admin/mail" aria-current="page">Mail queue</a>' in page
 
@@ -255,5 +256,5 @@ def test_the_page_costs_the_same_few_queries_however_many_mails(client, app, aut
     with counted_queries(app) as many:
         page = client.get("/admin/mail").get_data(as_text=True)
     assert section(page, "failed-title").count('<tr id="mail-') == 5
-    assert section(page, "queued-title").count('<tr id="mail-') == 10
+    assert section(page, "queued-title").count('<tr id="mail-') == 15
     assert len(many) == len(few) <= 4, many

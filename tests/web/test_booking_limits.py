@@ -237,4 +237,4 @@ def test_one_new_mentee_booking_50_four_hour_slots_in_a_second_gets_a_handful(ap
     assert statuses[429] == 40
     assert all(answer.json["error"] == "too_many_pending" for answer in answers if answer.status_code == 409)
     assert len(sessions_of(app, mentee)) == booked
-    assert mail_count(app) == booked, "one request mail to a mentor per booking, and no more"
+    assert mail_count(app) == 2 * booked, "per booking, one request to its mentor and one note to the mentee"

@@ -114,5 +114,6 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(app, runner, clock):
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert (count(app, User), count(app, MentoringSession), count(app, SessionType), count(app, OutboxMail)) == counts
-    # Mails for the dev mailbox: 3 confirmed sessions x 2, one request, one cancellation x 2.
-    assert counts == (5, 6, 4, 9)
+    # Mails for the dev mailbox: 3 confirmed sessions x 2, one request and its note to the mentee,
+    # one cancellation x 2.
+    assert counts == (5, 6, 4, 10)

@@ -104,16 +104,19 @@ def test_the_mailbox_lists_every_mail_newest_first(client, app, delivered):
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
     mails = stored_mails(app)
-    assert [mail.kind for mail in mails] == [MailKind.BOOKING_REQUEST, MailKind.CONFIRMATION, MailKind.CONFIRMATION]
+    assert [mail.kind for mail in mails] == [
+        MailKind.BOOKING_REQUEST, MailKind.REQUEST_SENT, MailKind.CONFIRMATION, MailKind.CONFIRMATION
+    ]
     positions = [page.index(f'href="/dev/mail/{mail.id}"') for mail in mails]
     assert positions == sorted(positions, reverse=True), "newest (highest id at one instant) first"
     for mail in mails:
         assert f'<a href="/dev/mail/{mail.id}">{mail.subject}</a>' in page
         assert mail.to_address in page
     assert "2026-11-23 09:00:00" in page
-    # The request was answered before the worker came round, so it was skipped; the confirmations went out.
+    # The request and its note to the mentee were answered before the worker came round, so they were
+    # skipped; the confirmations went out.
     assert page.count('<span class="badge badge-mail-sent">sent</span>') == 2
-    assert page.count('<span class="badge badge-mail-skipped">skipped</span>') == 1
+    assert page.count('<span class="badge badge-mail-skipped">skipped</span>') == 2
     # A development tool, and labelled as one: not a person's inbox.
     assert 'href="/dev/mail" aria-current="page">Dev mailbox <span class="badge badge-dev">development only</span></a>' in page
 
@@ -285,9 +288,9 @@ def test_the_pages_cost_one_query_however_many_mails(client, app, clock, api_as,
     for day in range(25, 29):
         book(api_as, mentee, mentor, starts_at=f"2026-11-{day}T10:00:00Z")
     deliver(app)
-    assert len(stored_mails(app)) == 15
+    assert len(stored_mails(app)) == 20
     with counted_queries(app) as many:
         page = client.get("/dev/mail").get_data(as_text=True)
         assert client.get(f"/dev/mail/{first}").status_code == 200
-    assert page.count('href="/dev/mail/') == 15
+    assert page.count('href="/dev/mail/') == 20
     assert len(many) == len(few) == 2, many

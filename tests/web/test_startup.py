@@ -43,7 +43,7 @@ def test_upgrade_then_seed_demo_gives_a_usable_database(dev_env):
     assert created.stdout.strip() == "6"
     delivered = flask("worker", "--once", env=dev_env)
     assert delivered.returncode == 0, delivered.stderr
-    assert " 9 sent," in delivered.stdout
+    assert " 10 sent," in delivered.stdout
 
 
 def test_the_worker_runs_until_told_to_stop(dev_env):
