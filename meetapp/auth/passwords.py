@@ -4,7 +4,7 @@ Asking answers every address alike (services.passwords). A reset link carries it
 the URL, so its page is kept out of caches and passes no Referer on. A reset logs nobody
 in: it ends every login, and the person logs in with the new password.
 """
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from meetapp.auth import bp
 from meetapp.auth.forms import ForgotPasswordForm, ResetPasswordForm
@@ -17,6 +17,7 @@ from meetapp.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from meetapp.services.logins import log_out
 from meetapp.web import rate_limits
 from meetapp.web.rate_limits import TooManyAttempts
+from meetapp.web.security import key_in_url
 
 TOO_MANY_LINKS = "Too many reset links asked for. Please wait an hour and try again."
 
@@ -43,14 +44,6 @@ def forgot():
     return render_template("auth/forgot.html", form=form, sent=True)
 
 
-def private(response):
-    """The reset link is a key: no cache keeps its page, and no link on it passes the URL on."""
-    response = make_response(response)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 def reset_page(form: ResetPasswordForm | None = None, token: str | None = None, status: int = 200):
     """The new-password form for `token`; without a form, the page for a link that does not work."""
     page = render_template(
@@ -61,7 +54,7 @@ def reset_page(form: ResetPasswordForm | None = None, token: str | None = None, 
         min_password_length=MIN_PASSWORD_LENGTH,
         max_password_length=MAX_PASSWORD_LENGTH,
     )
-    return private((page, status))
+    return key_in_url((page, status))
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -87,4 +80,4 @@ def reset(token: str):
     # Every login of the person has ended; this browser's cookies go too, whoever was logged in here.
     log_out()
     flash("Your password is changed, and every login ended. Log in with the new password.", "success")
-    return private(redirect(url_for("auth.login")))
+    return key_in_url(redirect(url_for("auth.login")))

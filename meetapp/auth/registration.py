@@ -4,7 +4,7 @@ The register form answers a new address and one that already has an account with
 same page; the mail that follows differs (services.registration). A confirmation link
 opens a page with a button: mail scanners that fetch every link change nothing.
 """
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from meetapp.auth import bp
@@ -16,6 +16,7 @@ from meetapp.services import registration
 from meetapp.web import rate_limits
 from meetapp.web.errors import error_page
 from meetapp.web.rate_limits import TooManyAttempts
+from meetapp.web.security import key_in_url
 
 TOO_MANY_REGISTRATIONS = "Too many registrations from your network for now. Please try again later."
 TOO_MANY_LINKS = (
@@ -55,14 +56,6 @@ def register():
     return render_template("auth/register.html", form=form), 400
 
 
-def private(response):
-    """A confirmation link is a key: no cache keeps the page, and no link on it passes the URL on."""
-    response = make_response(response)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):
     """GET shows a button and changes nothing (mail scanners open links); its POST confirms."""
@@ -70,17 +63,17 @@ def confirm(token: str):
     try:
         user = registration.person_to_confirm(token, now)
     except InvalidAccountToken:
-        return private((render_template("auth/confirm_invalid.html"), 400))
+        return key_in_url((render_template("auth/confirm_invalid.html"), 400))
     if user.email_confirmed:
-        return private(render_template("auth/confirm_done.html"))
+        return key_in_url(render_template("auth/confirm_done.html"))
     if request.method == "GET":
-        return private(render_template("auth/confirm.html", token=token))
+        return key_in_url(render_template("auth/confirm.html", token=token))
     registration.confirm_address(user, now)
     if current_user.is_authenticated and current_user.id == user.id:
         flash("Your address is confirmed." + (" You can book sessions now." if user.is_mentee else ""), "success")
-        return private(redirect(url_for("dashboard.index")))
+        return key_in_url(redirect(url_for("dashboard.index")))
     flash("Address confirmed. Log in to " + ("book." if user.is_mentee else "continue."), "success")
-    return private(redirect(url_for("auth.login")))
+    return key_in_url(redirect(url_for("auth.login")))
 
 
 @bp.post("/confirm/resend")

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from meetapp.dashboard import bp
 from meetapp.domain.timeutil import utcnow
-from meetapp.services import booking, joining, mentor_approval
+from meetapp.services import booking, joining
 
 
 @bp.after_request
@@ -26,7 +26,5 @@ def index():
         # Past sessions too: one that ended minutes ago can still be joined until its window closes.
         join_states={session.id: joining.status_for(session, current_user, now) for session in [*upcoming, *past]},
         awaiting_me=sum(1 for session in upcoming if session.awaits_confirmation_by(current_user.id)),
-        # A mentor whom mentees cannot book is told so (templates/dashboard/_mentor_approval.html).
-        mentor_profile=mentor_approval.mentor_profile_of(current_user),
         now=now,
     )

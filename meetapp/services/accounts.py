@@ -17,11 +17,19 @@ from meetapp.domain.timeutil import is_timezone, utcnow
 from meetapp.extensions import db
 from meetapp.models import ApiToken, MentorProfile, User, normalise_email
 
+# Ids are 32-bit integers: a larger number would overflow in PostgreSQL's hands.
+MAX_USER_ID = 2**31 - 1
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 TOKEN_PREFIX = "mtk_"
 # last_used_at is a hint for the person, not an audit log: write it at most this often.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def user_named_by_link(user_id: int) -> User | None:
+    """The person a signed link names by id, or None: an id no row can have (PostgreSQL's integer
+    would overflow) is nobody, not a database error."""
+    return db.session.get(User, user_id) if 0 < user_id <= MAX_USER_ID else None
 
 
 def find_user_by_email(email: str) -> User | None:

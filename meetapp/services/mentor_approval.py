@@ -57,11 +57,6 @@ def find_mentor(mentor_id: int) -> User:
     return mentor
 
 
-def mentor_profile_of(user: User) -> MentorProfile | None:
-    """The person's mentor profile (for the dashboard's word on their approval); None for anyone else."""
-    return db.session.get(MentorProfile, user.id) if user.is_mentor else None
-
-
 def approve(mentor_id: int, *, admin: User, now: datetime) -> User:
     """Let mentees find and book the mentor (pending or suspended → approved), and mail them so.
     Conflict if they are approved already: nothing changes then."""

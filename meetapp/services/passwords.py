@@ -24,8 +24,8 @@ from meetapp.domain.notifications import MailKind
 from meetapp.extensions import db
 from meetapp.models import PasswordResetRequest, User, normalise_email
 from meetapp.outbox import notify
-from meetapp.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, account_tokens
-from meetapp.services.logins import MAX_USER_ID, end_every_login
+from meetapp.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, account_tokens, user_named_by_link
+from meetapp.services.logins import end_every_login
 from meetapp.web.urls import public_url
 
 WRONG_PASSWORD = "That is not your current password."
@@ -143,7 +143,7 @@ def user_for_reset_token(token: str, now: datetime) -> User:
     made within PASSWORD_RESET_MINUTES, for the password they have now."""
     max_age = timedelta(minutes=current_app.config["PASSWORD_RESET_MINUTES"])
     user_id, fingerprint = account_tokens().read(Purpose.PASSWORD_RESET, token, max_age=max_age, now=now, shape=(int, str))
-    user = db.session.get(User, user_id) if 0 < user_id <= MAX_USER_ID else None
+    user = user_named_by_link(user_id)
     if user is None or not same_fingerprint(fingerprint, password_fingerprint(user.password_hash)):
         raise InvalidAccountToken("no such person, or the password has changed since")
     return user

@@ -16,8 +16,13 @@ from meetapp.domain.scheduling import Role
 from meetapp.extensions import db
 from meetapp.models import User
 from meetapp.outbox import notify
-from meetapp.services.accounts import account_tokens, add_user, check_account_fields, find_user_by_email
-from meetapp.services.logins import MAX_USER_ID
+from meetapp.services.accounts import (
+    account_tokens,
+    add_user,
+    check_account_fields,
+    find_user_by_email,
+    user_named_by_link,
+)
 from meetapp.web.urls import public_url
 
 # Admins are made on the command line only.
@@ -89,7 +94,7 @@ def person_to_confirm(token: str, now: datetime) -> User:
     unexpired confirmation link for the address they have now."""
     max_age = timedelta(hours=current_app.config["EMAIL_CONFIRMATION_HOURS"])
     user_id, email = account_tokens().read(Purpose.CONFIRM_EMAIL, token, max_age=max_age, now=now, shape=(int, str))
-    user = db.session.get(User, user_id) if 0 < user_id <= MAX_USER_ID else None
+    user = user_named_by_link(user_id)
     if user is None or user.email != email:
         raise InvalidAccountToken("no such person, or not their address any more")
     return user

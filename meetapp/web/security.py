@@ -1,6 +1,6 @@
 """What every request is trusted for and what every response carries: the reverse proxies'
 `X-Forwarded-*` headers, the host names the app answers to, and the security headers."""
-from flask import Flask, Response
+from flask import Flask, Response, make_response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = (
@@ -33,6 +33,15 @@ def trust_proxies(app: Flask) -> None:
             x_host=hops if app.config["TRUSTED_PROXY_HOST"] else 0,
             x_prefix=hops if app.config["TRUSTED_PROXY_PREFIX"] else 0,
         )
+
+
+def key_in_url(response) -> Response:
+    """For a page whose URL carries a key (a reset or confirmation link): no cache keeps it, and no
+    link on it passes the URL on."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def add_security_headers(response: Response) -> Response:
