@@ -172,6 +172,7 @@ class MentoringSession(db.Model):
     )
     # Every join link carries this; bumping it revokes all earlier links.
     link_version: so.Mapped[int] = so.mapped_column(default=1)
+    # Why, by whom and when the session ended early: cancelled by either person, or declined by the mentor.
     cancel_reason: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
     cancelled_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
@@ -275,6 +276,23 @@ class AttendanceEvent(db.Model):
         sa.Index("ix_attendance_events_session_id_at", "session_id", "at"),
         sa.CheckConstraint("outcome IN ('joined', 'denied')", name="outcome_known"),
     )
+
+
+class AdminAction(db.Model):
+    """One thing an admin did (approved a mentor, retried a mail, made a new link, …): who, when, to what."""
+
+    __tablename__ = "admin_actions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    admin_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True)
+    # e.g. "mentor.approve", "mentor.suspend", "mail.retry", "session.new_link"
+    action: so.Mapped[str] = so.mapped_column(sa.String(40))
+    # What it was done to, e.g. "user:12", "session:Xy…", "mail:7".
+    subject: so.Mapped[str] = so.mapped_column(sa.String(80))
+    detail: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
+
+    admin: so.Mapped[Optional[User]] = so.relationship()
 
 
 class PasswordResetRequest(db.Model):

@@ -19,6 +19,8 @@ class MailKind(StrEnum):
     RESCHEDULE = "reschedule"
     NEW_LINK = "new_link"
     CANCELLATION = "cancellation"
+    # To the mentee: the mentor declined the request (or the new time they asked for).
+    DECLINED = "declined"
     REMINDER = "reminder"
     # About an account, not a session.
     EMAIL_CONFIRMATION = "email_confirmation"

@@ -25,12 +25,14 @@ MAX_CANCEL_REASON_LENGTH = 500
 # Far enough for any real booking, near enough to stop typos like year 20260.
 MAX_BOOKING_HORIZON = timedelta(days=730)
 
-# name -> (default duration, early access minutes, late access minutes)
+# name -> (default duration, early access minutes, late access minutes). Every session is one to one,
+# and every one waits for the mentor's confirmation (unless they confirm all at once): nothing here
+# promises help in an emergency.
 DEFAULT_SESSION_TYPES = {
     "Standard": (60, 15, 30),
     "Quick check-up": (15, 5, 15),
-    "Group therapy": (90, 30, 60),
-    "Emergency consultation": (30, 60, 120),
+    "Extended session": (90, 15, 30),
+    "Follow-up": (30, 10, 15),
 }
 
 
@@ -44,6 +46,12 @@ class SessionStatus(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
+    # The mentor said no to the request (or to the mentee's new time); it ends the session like a cancellation.
+    DECLINED = "declined"
+
+
+# A session in one of these states is over before it happened: it holds no slot, and no link opens it.
+ENDED_STATUSES = frozenset({SessionStatus.CANCELLED, SessionStatus.DECLINED})
 
 
 class Action(StrEnum):

@@ -44,8 +44,8 @@ def test_upgrade_from_empty_matches_the_models(empty_database_url):
                 sa.text("SELECT early_access_minutes, late_access_minutes FROM session_types ORDER BY id")
             ).all()
         db.engine.dispose()
-    assert names == ["Standard", "Quick check-up", "Group therapy", "Emergency consultation"]
-    assert windows == [(15, 30), (5, 15), (30, 60), (60, 120)]
+    assert names == ["Standard", "Quick check-up", "Extended session", "Follow-up"]
+    assert windows == [(15, 30), (5, 15), (15, 30), (10, 15)]
 
 
 def test_downgrade_removes_every_table(empty_database_url):
@@ -90,3 +90,37 @@ def test_sessions_booked_before_meetings_existed_get_a_jitsi_room(empty_database
         db.engine.dispose()
     assert row[:2] == ("jitsi", "jitsi")
     assert re.fullmatch(r"meetapp-session-[a-z2-7]{20}", row[2])
+
+
+def test_built_in_session_types_are_renamed_and_declined_sessions_go_back_to_cancelled(empty_database_url):
+    app = create_app(testing_config(empty_database_url))
+    with app.app_context():
+        upgrade(revision="0007_request_sent_mail")
+        with db.engine.begin() as connection:
+            # An admin had widened the emergency window: the rename keeps their choice.
+            connection.execute(sa.text("UPDATE session_types SET late_access_minutes = 180 WHERE name = 'Emergency consultation'"))
+        upgrade()
+        with db.engine.begin() as connection:
+            types = connection.execute(
+                sa.text("SELECT name, early_access_minutes, late_access_minutes FROM session_types ORDER BY id")
+            ).all()
+            for statement in (
+                "INSERT INTO users (id, email, name, password_hash, role, timezone, created_at)"
+                " VALUES (1, 'm@example.com', 'M', 'x', 'mentor', 'UTC', '2026-11-01 10:00:00'),"
+                " (2, 'e@example.com', 'E', 'x', 'mentee', 'UTC', '2026-11-01 10:00:00')",
+                "INSERT INTO mentoring_sessions (id, mentor_id, mentee_id, session_type_id, starts_at, ends_at, status,"
+                " link_version, created_at, updated_at, revision, meeting_kind, meeting_room)"
+                " VALUES ('declined-one', 1, 2, 1, '2026-12-01 10:00:00', '2026-12-01 11:00:00', 'declined', 1,"
+                " '2026-11-01 10:00:00', '2026-11-01 10:00:00', 1, 'jitsi', 'room')",
+            ):
+                connection.execute(sa.text(statement))
+        downgrade(revision="0007_request_sent_mail")
+        with db.engine.connect() as connection:
+            status = connection.scalar(sa.text("SELECT status FROM mentoring_sessions"))
+            names = connection.scalars(sa.text("SELECT name FROM session_types ORDER BY id")).all()
+        db.engine.dispose()
+    assert types == [
+        ("Standard", 15, 30), ("Quick check-up", 5, 15), ("Extended session", 15, 30), ("Follow-up", 60, 180),
+    ]
+    assert status == "cancelled"
+    assert names == ["Standard", "Quick check-up", "Group therapy", "Emergency consultation"]
