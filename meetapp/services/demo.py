@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from meetapp.domain.scheduling import SessionStatus
+from meetapp.domain.timeutil import to_local
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, User
 from meetapp.outbox import notify
@@ -58,11 +59,32 @@ def _ensure_person(person: DemoPerson) -> User:
     return user
 
 
+# The hours of the day, in each person's own zone, that a demo session may fall in: 08:00 to 20:00, so
+# that Berlin's afternoon meets Los Angeles' morning.
+DAYTIME_HOURS = range(8, 20)
+
+
+def daytime_start(day: datetime, minutes: int, *people: User) -> datetime:
+    """The first full hour of `day`'s UTC date (counting from 06:00 UTC) at which a session of `minutes`
+    starts and ends in the daytime of every one of `people`, in their own zone; 06:00 UTC if their days
+    do not meet (they do for every pair in the demo)."""
+    first = day.replace(hour=6, minute=0, second=0, microsecond=0)
+    for hours in range(24):
+        start = first + timedelta(hours=hours)
+        end = start + timedelta(minutes=minutes)
+        if all(
+            to_local(start, person.timezone).hour in DAYTIME_HOURS and to_local(end, person.timezone).hour in DAYTIME_HOURS
+            for person in people
+        ):
+            return start
+    return first
+
+
 def _add_demo_sessions(users: dict[str, User], now: datetime) -> None:
     amara, ben = users["amara.mentor@example.com"], users["ben.mentor@example.com"]
     chloe, dev = users["chloe.mentee@example.com"], users["dev.mentee@example.com"]
-    hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     standard, quick = session_type_named("Standard"), session_type_named("Quick check-up")
+    follow_up = session_type_named("Follow-up")
 
     def session(mentor, mentee, session_type, starts_at, minutes, status, **extra) -> MentoringSession:
         demo_session = MentoringSession(
@@ -81,18 +103,21 @@ def _add_demo_sessions(users: dict[str, User], now: datetime) -> None:
         give_meeting(demo_session, profile.video_provider, profile, now)
         return demo_session
 
+    def days_ahead(days: int, mentor: User, mentee: User, minutes: int = 60) -> datetime:
+        return daytime_start(now + timedelta(days=days), minutes, mentor, mentee)
+
     sessions = [
-        session(amara, chloe, standard, hour + timedelta(days=1), 60, SessionStatus.CONFIRMED),
-        session(ben, chloe, quick, hour + timedelta(days=3, hours=2), 15, SessionStatus.CONFIRMED),
-        # Joinable at once: its window opens 15 minutes before this start.
+        session(amara, chloe, standard, days_ahead(1, amara, chloe), 60, SessionStatus.CONFIRMED),
+        session(ben, chloe, quick, days_ahead(3, ben, chloe, 15), 15, SessionStatus.CONFIRMED),
+        # Joinable at once, whatever the hour: its window opens 15 minutes before this start.
         session(ben, chloe, standard, now.replace(second=0, microsecond=0) + timedelta(minutes=10), 60, SessionStatus.CONFIRMED),
-        session(amara, dev, standard, hour + timedelta(days=2), 60, SessionStatus.PENDING),
-        session(amara, dev, standard, hour - timedelta(days=7), 60, SessionStatus.CONFIRMED),
+        session(amara, dev, standard, days_ahead(2, amara, dev), 60, SessionStatus.PENDING),
+        session(amara, dev, follow_up, days_ahead(-7, amara, dev, 30), 30, SessionStatus.CONFIRMED),
         session(
             amara,
             chloe,
             standard,
-            hour + timedelta(days=5),
+            days_ahead(5, amara, chloe),
             60,
             SessionStatus.CANCELLED,
             cancel_reason="Moved to the week after.",

@@ -2,8 +2,10 @@
 import pytest
 import sqlalchemy as sa
 
+from meetapp.domain.timeutil import to_local
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, OutboxMail, SessionType, User
+from meetapp.services.demo import DAYTIME_HOURS
 
 
 def count(app, model) -> int:
@@ -117,3 +119,22 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(app, runner, clock):
     # Mails for the dev mailbox: 3 confirmed sessions x 2, one request and its note to the mentee,
     # one cancellation x 2.
     assert counts == (5, 6, 4, 10)
+
+
+@pytest.mark.parametrize("hour", [0, 3, 9, 14, 20, 23])
+def test_demo_sessions_fall_in_both_peoples_daytime(app, runner, clock, hour):
+    """Whenever `make run` first runs, each demo session is during the day for its mentor and its
+    mentee alike, but the one that starts ten minutes later so that Join can be tried at once."""
+    clock.move_to(f"2026-12-03T{hour:02}:35:00Z")
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        sessions = db.session.scalars(sa.select(MentoringSession)).unique().all()
+        demo_now = [s for s in sessions if s.starts_at.isoformat().endswith(f"{hour:02}:45:00+00:00")]
+        later = [s for s in sessions if s not in demo_now]
+        assert len(demo_now) == 1 and len(later) == 5
+        for session in later:
+            for person in (session.mentor, session.mentee):
+                start, end = to_local(session.starts_at, person.timezone), to_local(session.ends_at, person.timezone)
+                assert start.hour in DAYTIME_HOURS and end.hour in DAYTIME_HOURS, (session, person.name, start)
+        names = {session.session_type.name for session in sessions}
+    assert names <= {"Standard", "Quick check-up", "Follow-up"}
