@@ -122,6 +122,10 @@ def test_mentor_registers_admin_approves_mentee_registers_and_books_mentor_confi
     mentee_page.get_by_role("button", name="Request session").click()
     expect_status(mentee_page, "Your session request was sent to Mona Mentor")
     expect(mentee_page.locator("#session-panel .badge")).to_have_text("Pending")
+    # The mentee hears that the request went out, and the mentor is asked to answer it.
+    server.deliver_mail()
+    assert [m["Subject"] for m in server.sink.to("max@example.com")][-1].startswith("Request sent: Standard with Mona Mentor")
+    assert [m["Subject"] for m in server.sink.to("mona@example.com")][-1].startswith("New request: Standard with Max Mentee")
 
     mentor_page.get_by_role("link", name="Dashboard", exact=True).click()
     row = session_row(mentor_page, "Max Mentee")
