@@ -7,6 +7,7 @@ from meetapp.api.errors import ApiError, api_fields
 from meetapp.domain.access import Access, AccessStatus, JoinRefusal
 from meetapp.domain.errors import InvalidRequest, NotMentor
 from meetapp.domain.permissions import sees_attendance
+from meetapp.domain.scheduling import SessionStatus, ended_by_support
 from meetapp.domain.timeutil import iso_z, parse_aware_iso, utcnow
 from meetapp.models import MentoringSession, User
 from meetapp.services import booking, join_links, joining, video_settings, windows
@@ -28,11 +29,16 @@ def session_json(session: MentoringSession, viewer: User) -> dict:
         "joinUrl": join_links.join_link(session, viewer, utcnow()),
     }
     if session.cancelled_at is not None:
+        # Cancelled or declined (the status says which). An admin who ended it is not named to its people.
+        by = session.cancelled_by
+        by_support = by is not None and ended_by_support(by.role, viewer.role)
         body["cancellation"] = {
-            "by": person_json(session.cancelled_by) if session.cancelled_by else None,
+            "by": person_json(by) if by and not by_support else None,
             "reason": session.cancel_reason,
             "at": iso_z(session.cancelled_at),
         }
+        if by_support:
+            body["cancellation"]["bySupport"] = True
     return body
 
 
@@ -157,6 +163,15 @@ def cancel_session(session_id: str):
     return {"session": session_json(session, user)}
 
 
+@bp.post("/mentoring/session/<session_id>/decline")
+def decline_session(session_id: str):
+    user = api_user()
+    session = booking.session_for(user, session_id)
+    body = json_body()
+    session = booking.decline_session(session, user=user, reason=body.get("reason"), now=utcnow())
+    return {"session": session_json(session, user)}
+
+
 @bp.post("/mentoring/session/<session_id>/reschedule")
 def reschedule_session(session_id: str):
     user = api_user()
@@ -175,7 +190,12 @@ def reschedule_session(session_id: str):
             now=utcnow(),
         ),
     )
-    return {"session": session_json(session, user)}
+    # Which happened: the mentor's move stands; the mentee's waits for the mentor to confirm it.
+    return {
+        "session": session_json(session, user),
+        "rescheduledBy": "mentor" if user.id == session.mentor_id else "mentee",
+        "needsConfirmation": session.status is SessionStatus.PENDING,
+    }
 
 
 @bp.post("/mentoring/session/<session_id>/generate-link")
@@ -256,7 +276,8 @@ def session_access(session_id: str):
 JOIN_ERRORS = {
     JoinRefusal.NOT_FOUND: (404, "There is no session with this id."),
     JoinRefusal.NOT_PARTICIPANT: (403, "This session belongs to other people."),
-    JoinRefusal.CANCELLED: (410, "This session was cancelled."),
+    # The access message says which: cancelled, or declined.
+    JoinRefusal.CANCELLED: (410, None),
     JoinRefusal.NOT_CONFIRMED: (409, "This session is not confirmed yet."),
     JoinRefusal.TOO_EARLY: (409, None),
     JoinRefusal.EXPIRED: (410, None),

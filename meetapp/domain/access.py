@@ -59,7 +59,7 @@ class Access:
     seconds_until_expiry: int
     # When the status will next change by the clock alone; None when only an event can change it.
     next_change: datetime | None
-    # Nothing will change any more: cancelled, or the window has closed.
+    # Nothing will change any more: cancelled or declined, or the window has closed.
     final: bool
 
     @property
@@ -92,15 +92,6 @@ class Access:
 POLL_AT_LEAST_EVERY = 60
 
 
-def countdown_text(seconds: int) -> str:
-    """'2 days', '5:04:09', '12:04': the countdown, formatted as countdownText() in static/app.js does."""
-    if seconds >= 2 * 86400:
-        return f"{seconds // 86400} days"
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
-
-
 def evaluate(
     *,
     status: SessionStatus,
@@ -112,8 +103,8 @@ def evaluate(
 ) -> Access:
     """The access state of a session at `now`, with a message in the viewer's `timezone`.
 
-    Cancellation comes first, then confirmation, then the clock: the same order in
-    which the join proxy refuses.
+    Cancellation (or a decline) comes first, then confirmation, then the clock: the same
+    order in which the join proxy refuses.
     """
     until_open = max(0, math.ceil((window.opens_at - now).total_seconds()))
     until_close = max(0, math.ceil((window.closes_at - now).total_seconds()))
@@ -125,6 +116,9 @@ def evaluate(
 
     if status is SessionStatus.CANCELLED:
         return Access(AccessStatus.CANCELLED, "This session was cancelled.", window, until_open, until_close, None, True)
+    if status is SessionStatus.DECLINED:
+        # Refused as a cancellation is (the contract knows no other code), in words of its own.
+        return Access(AccessStatus.CANCELLED, "This request was declined.", window, until_open, until_close, None, True)
     if status is SessionStatus.PENDING:
         message = "This session was never confirmed." if closed else "Waiting for the mentor to confirm this session."
         return Access(AccessStatus.PENDING, message, window, until_open, until_close, None, closed)
@@ -196,7 +190,7 @@ def refuse_join(
 
     `token_*` are None when joining through the API by session id. A token from an
     earlier link version is revoked (404) — except that once a session is
-    cancelled, every link to it says so (410), since cancelling also bumps the version.
+    cancelled or declined, every link to it says so (410), since that also bumps the version.
     """
     if token_version is not None and token_version != link_version and access.status is not AccessStatus.CANCELLED:
         return JoinRefusal.NOT_FOUND

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from meetapp.domain.scheduling import SessionStatus
+from meetapp.domain.scheduling import ENDED_STATUSES, SessionStatus
 
 
 class MailKind(StrEnum):
@@ -51,8 +51,10 @@ class MailStatus(StrEnum):
     SKIPPED = "skipped"
 
 
-# Mails carrying a join link that a later change can kill; a cancellation never goes stale.
+# Mails carrying a join link that a later change can kill; a cancellation or a decline never goes stale.
 _CARRIES_CURRENT_LINK = {MailKind.CONFIRMATION, MailKind.RESCHEDULE, MailKind.NEW_LINK, MailKind.REMINDER}
+# The last word on a session that ended early: always sent.
+ENDING_MAILS = frozenset({MailKind.CANCELLATION, MailKind.DECLINED})
 
 
 def due_reminder_offset(
@@ -95,10 +97,10 @@ def stale_reason(
     A mail names one version of the session's links (`sequence`); once a newer
     change has its own mail queued, the older one would only carry dead links.
     """
-    if kind is MailKind.CANCELLATION:
+    if kind in ENDING_MAILS:
         return None
-    if session_status is SessionStatus.CANCELLED:
-        return "The session was cancelled; the cancellation mail replaces this one."
+    if session_status in ENDED_STATUSES:
+        return f"The session was {session_status.value}; the mail saying so replaces this one."
     if kind in _CARRIES_CURRENT_LINK and sequence != link_version:
         return "The session changed since; a newer mail replaces this one."
     if kind in (MailKind.BOOKING_REQUEST, MailKind.REQUEST_SENT) and (

@@ -56,9 +56,16 @@ ENDED_STATUSES = frozenset({SessionStatus.CANCELLED, SessionStatus.DECLINED})
 
 class Action(StrEnum):
     CONFIRM = "confirm"
+    # The mentor's no to a pending request: it ends the session, and the mentee is told.
+    DECLINE = "decline"
     CANCEL = "cancel"
     RESCHEDULE = "reschedule"
     NEW_LINK = "new_link"
+
+
+# What an admin may do to anyone's session, through the same services as its people: call it off, or
+# shut out a leaked link. Confirming, declining and moving it stay with the mentor and the mentee.
+ADMIN_ACTIONS = frozenset({Action.CANCEL, Action.NEW_LINK})
 
 
 def new_session_id() -> str:
@@ -100,7 +107,12 @@ def check_start(starts_at: datetime | None, now: datetime, check: BookingCheck, 
         check.add(name, "Sessions can be booked up to two years ahead.")
 
 
-def check_cancel_reason(reason: object, check: BookingCheck) -> None:
+def check_cancel_reason(reason: object, check: BookingCheck, *, required: bool = False) -> None:
+    """The reason for a cancellation or a decline: optional text of bounded length, but an admin who
+    calls off other people's session must say why, as both of them read it."""
+    if required and (reason is None or (isinstance(reason, str) and not reason.strip())):
+        check.add("reason", "Say why the session is cancelled: both people read it.")
+        return
     if reason is None:
         return
     if not isinstance(reason, str):
@@ -117,19 +129,30 @@ def check_participant(user_id: int, mentor_id: int, mentee_id: int) -> None:
 def check_transition(action: Action, status: SessionStatus, ends_at: datetime, now: datetime) -> None:
     """Refuse an action that does not apply to the session's current state."""
     if status is SessionStatus.CANCELLED:
-        if action is Action.CANCEL:
+        if action in (Action.CANCEL, Action.DECLINE):
             raise AlreadyCancelled("This session is already cancelled.")
         raise SessionCancelled("This session was cancelled; book a new one instead.")
+    if status is SessionStatus.DECLINED:
+        if action in (Action.CANCEL, Action.DECLINE):
+            raise AlreadyCancelled("This request was declined already.")
+        raise SessionCancelled("This request was declined; book a new time instead.")
     if ends_at <= now:
         raise SessionOver("This session is over and can no longer be changed.")
     if action is Action.CONFIRM and status is SessionStatus.CONFIRMED:
         raise AlreadyConfirmed("This session is already confirmed.")
+    if action is Action.DECLINE and status is SessionStatus.CONFIRMED:
+        # Declining answers a request; a confirmed session is called off by cancelling it, which tells both.
+        raise AlreadyConfirmed("This session is already confirmed, so it cannot be declined: cancel it instead.")
 
 
-def check_may_act(action: Action, user_id: int, mentor_id: int, mentee_id: int) -> None:
+def check_may_act(action: Action, user_id: int, mentor_id: int, mentee_id: int, *, is_admin: bool = False) -> None:
+    if is_admin and action in ADMIN_ACTIONS:
+        return
     check_participant(user_id, mentor_id, mentee_id)
     if action is Action.CONFIRM and user_id != mentor_id:
         raise NotMentor("Only the mentor can confirm a session.")
+    if action is Action.DECLINE and user_id != mentor_id:
+        raise NotMentor("Only the mentor can decline a request; to withdraw your own, cancel it.")
     if action is Action.NEW_LINK and user_id != mentor_id:
         raise NotMentor("Only the mentor (or an admin) can make a new meeting link.")
 
@@ -139,14 +162,61 @@ def awaits_confirmation_by(user_id: int, mentor_id: int, status: SessionStatus) 
     return status is SessionStatus.PENDING and user_id == mentor_id
 
 
-def allowed_actions(user_id: int, mentor_id: int, mentee_id: int, status: SessionStatus, ends_at: datetime, now: datetime) -> set[Action]:
+def move_takes_back_confirmation(user_id: int, mentee_id: int, status: SessionStatus) -> bool:
+    """Whether moving the session returns it to pending: the mentee may not move a confirmed time under
+    the mentor's feet, so the mentor confirms the new time (or declines it). The mentor's move stands."""
+    return user_id == mentee_id and status is SessionStatus.CONFIRMED
+
+
+def awaits_new_time(status: SessionStatus, announced_at: datetime | None) -> bool:
+    """Whether a pending session is a confirmed one that its mentee moved: it was announced to both
+    (confirmation mails, calendar invites), and waits again for the mentor, who confirms the new time
+    or declines it. A request never confirmed was never announced."""
+    return status is SessionStatus.PENDING and announced_at is not None
+
+
+def ended_by_support(ended_by_role: Role | None, viewer_role: Role) -> bool:
+    """Whether the people of a session read that "meetapp support" ended it, rather than a name: an
+    admin who cancelled it (or suspended its mentor) is named to other admins only."""
+    return ended_by_role is Role.ADMIN and viewer_role is not Role.ADMIN
+
+
+def allowed_actions(
+    user_id: int,
+    mentor_id: int,
+    mentee_id: int,
+    status: SessionStatus,
+    ends_at: datetime,
+    now: datetime,
+    *,
+    is_admin: bool = False,
+) -> set[Action]:
     """The actions `user_id` may take on the session now, by exactly the rules above."""
     allowed = set()
     for action in Action:
         try:
-            check_may_act(action, user_id, mentor_id, mentee_id)
+            check_may_act(action, user_id, mentor_id, mentee_id, is_admin=is_admin)
             check_transition(action, status, ends_at, now)
         except DomainError:
             continue
         allowed.add(action)
     return allowed
+
+
+def offered_actions(
+    user_id: int,
+    mentor_id: int,
+    mentee_id: int,
+    status: SessionStatus,
+    ends_at: datetime,
+    now: datetime,
+    *,
+    is_admin: bool = False,
+) -> set[Action]:
+    """The actions the session page offers: the allowed ones, except that a mentor answers a request with
+    Decline, not Cancel. Both end it; a decline tells the mentee it was a no. (The API still takes a
+    mentor's cancel of a request.)"""
+    actions = allowed_actions(user_id, mentor_id, mentee_id, status, ends_at, now, is_admin=is_admin)
+    if Action.DECLINE in actions:
+        actions.discard(Action.CANCEL)
+    return actions

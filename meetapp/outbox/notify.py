@@ -16,8 +16,8 @@ from jinja2 import Environment
 from sqlalchemy.dialects import postgresql, sqlite
 
 from meetapp.domain.calendar import CalendarPerson, Invite, event_uid, invite_ics
-from meetapp.domain.notifications import ACCOUNT_MAILS, MailKind, duration_words
-from meetapp.domain.scheduling import SessionStatus
+from meetapp.domain.notifications import ACCOUNT_MAILS, ENDING_MAILS, MailKind, duration_words
+from meetapp.domain.scheduling import SessionStatus, ended_by_support
 from meetapp.domain.timeutil import minutes_between, to_local
 from meetapp.domain.video import PROVIDER_LABELS
 from meetapp.extensions import db
@@ -37,7 +37,11 @@ class Occasion:
     by: User | None = None
     reason: str | None = None
     previous_starts_at: datetime | None = None
+    previous_ends_at: datetime | None = None
     offset_minutes: int = 0
+    # The session had been confirmed before this change: the mentee moved it, so it waits for the
+    # mentor again (a reschedule), or the mentor said no to that new time (a decline).
+    was_confirmed: bool = False
 
 
 def booked(session: MentoringSession, now: datetime) -> None:
@@ -54,9 +58,25 @@ def confirmed(session: MentoringSession, now: datetime) -> None:
     _announce(session, Occasion(MailKind.CONFIRMATION, by=session.mentor), now)
 
 
-def rescheduled(session: MentoringSession, *, by: User, previous_starts_at: datetime, now: datetime) -> None:
-    """The new time (and, once confirmed, new links and an updated invite) to both people."""
-    occasion = Occasion(MailKind.RESCHEDULE, by=by, previous_starts_at=previous_starts_at)
+def rescheduled(
+    session: MentoringSession,
+    *,
+    by: User,
+    previous_starts_at: datetime,
+    previous_ends_at: datetime,
+    was_confirmed: bool,
+    now: datetime,
+) -> None:
+    """The new time to both people, saying who moved it. Still confirmed (the mentor moved it): new links
+    and an updated invite. Pending: no link, and the mentor is asked to confirm or decline; when it had
+    been confirmed (`was_confirmed`), the mail takes it out of both calendars until then."""
+    occasion = Occasion(
+        MailKind.RESCHEDULE,
+        by=by,
+        previous_starts_at=previous_starts_at,
+        previous_ends_at=previous_ends_at,
+        was_confirmed=was_confirmed,
+    )
     if session.status is SessionStatus.CONFIRMED:
         _announce(session, occasion, now)
     else:
@@ -70,9 +90,17 @@ def new_link(session: MentoringSession, now: datetime) -> None:
 
 
 def cancelled(session: MentoringSession, *, by: User | None, now: datetime) -> None:
-    """Both people; `by` None names nobody as the canceller (an admin suspending the mentor)."""
+    """Both people; `by` None names nobody as the canceller (an admin suspending the mentor), and an
+    admin is named as meetapp support."""
     occasion = Occasion(MailKind.CANCELLATION, by=by, reason=session.cancel_reason)
     _queue(session, occasion, [session.mentor, session.mentee], now)
+
+
+def declined(session: MentoringSession, *, was_confirmed: bool, now: datetime) -> None:
+    """The mentee only: the mentor said no to their request, or (`was_confirmed`) to the new time they
+    asked for, which ended a session that had been confirmed."""
+    occasion = Occasion(MailKind.DECLINED, by=session.mentor, reason=session.cancel_reason, was_confirmed=was_confirmed)
+    _queue(session, occasion, [session.mentee], now)
 
 
 def reminder(session: MentoringSession, offset_minutes: int, now: datetime) -> int:
@@ -143,8 +171,8 @@ def message_id(session_id: str, kind: MailKind, recipient_id: int, sequence: int
 def _compose(session: MentoringSession, occasion: Occasion, recipient: User, now: datetime) -> dict:
     kind = occasion.kind
     confirmed = session.status is SessionStatus.CONFIRMED
-    # A join link only where it can work: a confirmed session that is not being cancelled.
-    join_url = join_link(session, recipient, now) if confirmed and kind is not MailKind.CANCELLATION else None
+    # A join link only where it can work: a confirmed session that is not ending.
+    join_url = join_link(session, recipient, now) if confirmed and kind not in ENDING_MAILS else None
     context = _context(session, occasion, recipient, join_url, now)
     text_template = _environment().get_template(f"mail/{kind.value}.txt")
     subject = " ".join("".join(text_template.blocks["subject"](text_template.new_context(context))).split())
@@ -176,6 +204,7 @@ def _context(session: MentoringSession, occasion: Occasion, recipient: User, joi
     early = minutes_between(opens_at, session.starts_at)
     starts, ends, opens = to_local(session.starts_at, tz), to_local(session.ends_at, tz), to_local(opens_at, tz)
     previous = to_local(occasion.previous_starts_at, tz) if occasion.previous_starts_at else None
+    by_role = occasion.by.role if occasion.by is not None else None
     return {
         "recipient": recipient,
         "other": session.other_participant(recipient.id),
@@ -195,6 +224,12 @@ def _context(session: MentoringSession, occasion: Occasion, recipient: User, joi
         "book_url": public_url("sessions.new"),
         "by": occasion.by,
         "by_recipient": occasion.by is not None and occasion.by.id == recipient.id,
+        "by_mentor": occasion.by is not None and occasion.by.id == session.mentor_id,
+        # An admin's cancellation is told as meetapp support's (domain.scheduling.ended_by_support).
+        "by_support": ended_by_support(by_role, recipient.role),
+        # A moved session that waits for the mentor to confirm (or decline) its new time.
+        "needs_confirmation": session.status is SessionStatus.PENDING,
+        "was_confirmed": occasion.was_confirmed,
         "reason": occasion.reason,
         "starts_in": duration_words(max(1, math.ceil((session.starts_at - now) / timedelta(minutes=1)))),
         "kind": occasion.kind.value,
@@ -202,16 +237,32 @@ def _context(session: MentoringSession, occasion: Occasion, recipient: User, joi
 
 
 def _invite(session: MentoringSession, occasion: Occasion, recipient: User, link: str, now: datetime) -> Invite | None:
-    """The calendar entry for a confirmed session, or the cancellation of one that was confirmed."""
-    if occasion.kind is MailKind.CANCELLATION:
+    """The calendar entry for a confirmed session, or its removal: when a session that is in the
+    calendars ends, or when the mentee moves it and it waits for the mentor's confirmation again.
+
+    A session is in both calendars exactly while it is confirmed (`confirmed_at`): a pending one never
+    carries an invite, and moving it back to pending takes it out, so a new time waits in nobody's calendar."""
+    starts_at, ends_at = session.starts_at, session.ends_at
+    withdrawn = occasion.kind is MailKind.RESCHEDULE and occasion.was_confirmed
+    if occasion.kind in ENDING_MAILS:
         if session.confirmed_at is None:
             return None
+    elif withdrawn:
+        # The entry being removed is the one at the old time.
+        starts_at, ends_at = occasion.previous_starts_at, occasion.previous_ends_at
     elif session.status is not SessionStatus.CONFIRMED or occasion.kind is MailKind.REMINDER:
         return None
+    cancelled = occasion.kind in ENDING_MAILS or withdrawn
     other = session.other_participant(recipient.id)
     tz = recipient.timezone
     opens = to_local(window_of(session).opens_at, tz)
-    if occasion.kind is MailKind.CANCELLATION:
+    if withdrawn:
+        confirmer = "you" if recipient.id == session.mentor_id else session.mentor.name
+        description = (
+            f"Moved: {session.session_type.name} with {other.name} waits for {confirmer} to confirm"
+            " a new time. A new invite follows once it is confirmed."
+        )
+    elif cancelled:
         description = f"Cancelled. {session.session_type.name} with {other.name}."
     else:
         description = (
@@ -223,9 +274,9 @@ def _invite(session: MentoringSession, occasion: Occasion, recipient: User, link
         uid=event_uid(session.id, public_host()),
         # The link version goes up with every change, so each update outranks the last.
         sequence=session.link_version,
-        cancelled=occasion.kind is MailKind.CANCELLATION,
-        starts_at=session.starts_at,
-        ends_at=session.ends_at,
+        cancelled=cancelled,
+        starts_at=starts_at,
+        ends_at=ends_at,
         summary=f"{session.session_type.name} with {other.name}",
         description=description,
         join_url=link,

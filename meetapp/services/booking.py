@@ -26,22 +26,25 @@ from meetapp.domain.errors import (
 from meetapp.domain.permissions import may_view_session
 from meetapp.domain.scheduling import (
     DEFAULT_SESSION_TYPES,
+    ENDED_STATUSES,
     Action,
     BookingCheck,
     SessionStatus,
+    awaits_new_time,
     check_cancel_reason,
     check_duration,
     check_may_act,
     check_participant,
     check_start,
     check_transition,
+    move_takes_back_confirmation,
     slot_end,
 )
 from meetapp.domain.video import KIND_MANUAL
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile, SessionType, User
 from meetapp.outbox import notify
-from meetapp.services import meetings
+from meetapp.services import admin_log, meetings
 
 DEFAULT_SESSION_TYPE = "Standard"
 
@@ -241,8 +244,13 @@ def book_session(
 
 
 def confirm_session(session: MentoringSession, *, user: User, now: datetime) -> MentoringSession:
+    """The mentor confirms a request, or the new time the mentee moved a confirmed session to."""
     check_may_act(Action.CONFIRM, user.id, session.mentor_id, session.mentee_id)
     check_transition(Action.CONFIRM, session.status, session.ends_at, now)
+    if awaits_new_time(session.status, session.announced_at):
+        # The move took the session out of both calendars under the current link version (the invite's
+        # SEQUENCE); the new invite must outrank that removal, and so gets a version of its own.
+        session.link_version += 1
     session.status = SessionStatus.CONFIRMED
     session.confirmed_at = now
     session.updated_at = now
@@ -251,14 +259,39 @@ def confirm_session(session: MentoringSession, *, user: User, now: datetime) -> 
 
 
 def cancel_session(session: MentoringSession, *, user: User, reason: object, now: datetime) -> MentoringSession:
-    check_may_act(Action.CANCEL, user.id, session.mentor_id, session.mentee_id)
+    """Either person calls the session off, or an admin does, who must give a reason (both people read
+    it) and whose action is logged with the change."""
+    check_may_act(Action.CANCEL, user.id, session.mentor_id, session.mentee_id, is_admin=user.is_admin)
     check = BookingCheck()
-    check_cancel_reason(reason, check)
+    check_cancel_reason(reason, check, required=user.is_admin)
     check.raise_if_any()
-    mark_cancelled(session, by=user, reason=(reason.strip() or None) if isinstance(reason, str) else None, now=now)
+    mark_cancelled(session, by=user, reason=_reason_or_none(reason), now=now)
+    if user.is_admin:
+        admin_log.record(user, "session.cancel", f"session:{session.id}", now, detail=session.cancel_reason)
     _commit_change(lambda: notify.cancelled(session, by=user, now=now))
     meetings.meeting_cancelled(session)
     return session
+
+
+def decline_session(session: MentoringSession, *, user: User, reason: object, now: datetime) -> MentoringSession:
+    """The mentor says no to a pending request: a new booking, or the new time the mentee moved a
+    confirmed session to (the old time does not come back). It ends the session as a cancellation
+    does, and the mentee is mailed, with the reason if there is one."""
+    check_may_act(Action.DECLINE, user.id, session.mentor_id, session.mentee_id)
+    check = BookingCheck()
+    check_cancel_reason(reason, check)
+    check.raise_if_any()
+    check_transition(Action.DECLINE, session.status, session.ends_at, now)
+    was_confirmed = awaits_new_time(session.status, session.announced_at)
+    _end(session, SessionStatus.DECLINED, by=user, reason=_reason_or_none(reason), now=now)
+    _commit_change(lambda: notify.declined(session, was_confirmed=was_confirmed, now=now))
+    meetings.meeting_cancelled(session)
+    return session
+
+
+def _reason_or_none(reason: object) -> str | None:
+    """A checked reason as stored: trimmed, and None when blank."""
+    return (reason.strip() or None) if isinstance(reason, str) else None
 
 
 def mark_cancelled(session: MentoringSession, *, by: User, reason: str | None, now: datetime) -> None:
@@ -266,11 +299,16 @@ def mark_cancelled(session: MentoringSession, *, by: User, reason: str | None, n
     both for one session; suspending a mentor cancels all of theirs and commits them with its own mails.
     After the commit, the caller removes the provider's meeting (`meetings.meeting_cancelled`)."""
     check_transition(Action.CANCEL, session.status, session.ends_at, now)
-    session.status = SessionStatus.CANCELLED
+    _end(session, SessionStatus.CANCELLED, by=by, reason=reason, now=now)
+
+
+def _end(session: MentoringSession, status: SessionStatus, *, by: User, reason: str | None, now: datetime) -> None:
+    """End the session early (cancelled or declined): who, why and when are kept in the same columns."""
+    session.status = status
     session.cancel_reason = reason
     session.cancelled_by_id = by.id
     session.cancelled_at = now
-    # Revokes every earlier join link; those links then explain the cancellation (410).
+    # Revokes every earlier join link; those links then say that the session ended (410).
     session.link_version += 1
     # A Zoom or Google meeting still to be made is not needed any more.
     session.meeting_retry_at = None
@@ -285,7 +323,9 @@ def reschedule_session(
     duration_minutes: object = None,
     now: datetime,
 ) -> MentoringSession:
-    """Move a session; its status stays, and every earlier join link stops working."""
+    """Move a session; every earlier join link stops working. Moved by the mentor, it keeps its status.
+    Moved by the mentee, a confirmed session waits for the mentor again, who confirms the new time or
+    declines it; it is no new request, so the cap on pending requests does not apply."""
     check_may_act(Action.RESCHEDULE, user.id, session.mentor_id, session.mentee_id)
     check_transition(Action.RESCHEDULE, session.status, session.ends_at, now)
     if duration_minutes is None:
@@ -298,7 +338,8 @@ def reschedule_session(
     check.raise_if_any()
 
     ends_at = slot_end(starts_at, duration_minutes)
-    previous_starts_at = session.starts_at
+    previous_starts_at, previous_ends_at = session.starts_at, session.ends_at
+    takes_back_confirmation = move_takes_back_confirmation(user.id, session.mentee_id, session.status)
     try:
         _claim_slot(
             mentor_id=session.mentor_id,
@@ -309,6 +350,9 @@ def reschedule_session(
         )
         session.starts_at = starts_at
         session.ends_at = ends_at
+        if takes_back_confirmation:
+            session.status = SessionStatus.PENDING
+            session.confirmed_at = None
         keeps_meeting = session.meeting_kind in meetings.EXTERNAL
         if keeps_meeting:
             # The provider's meeting moves with the session; the links still change.
@@ -320,7 +364,14 @@ def reschedule_session(
         db.session.rollback()
         raise
     _commit_change(
-        lambda: notify.rescheduled(session, by=user, previous_starts_at=previous_starts_at, now=now)
+        lambda: notify.rescheduled(
+            session,
+            by=user,
+            previous_starts_at=previous_starts_at,
+            previous_ends_at=previous_ends_at,
+            was_confirmed=takes_back_confirmation,
+            now=now,
+        )
     )
     if keeps_meeting:
         meetings.meeting_moved(session)
@@ -343,14 +394,16 @@ def meets_at_own_link(session: MentoringSession) -> bool:
 
 def new_meeting_link(session: MentoringSession, *, user: User, now: datetime) -> MentoringSession:
     """A fresh room (or provider meeting) for the session; every earlier join link dies. Refused for a
-    session at the mentor's own link, where it would only pretend to shut out whoever has the address."""
-    if not user.is_admin:
-        check_may_act(Action.NEW_LINK, user.id, session.mentor_id, session.mentee_id)
+    session at the mentor's own link, where it would only pretend to shut out whoever has the address.
+    The mentor or an admin, whose action is logged with the change."""
+    check_may_act(Action.NEW_LINK, user.id, session.mentor_id, session.mentee_id, is_admin=user.is_admin)
     check_transition(Action.NEW_LINK, session.status, session.ends_at, now)
     if meets_at_own_link(session):
         raise OwnMeetingLink(OWN_LINK_STAYS)
     meetings.renew_meeting(session, session.mentor.mentor_profile, now)
     session.updated_at = now
+    if user.is_admin:
+        admin_log.record(user, "session.new_link", f"session:{session.id}", now)
     _commit_change(lambda: notify.new_link(session, now))
     _make_provider_meeting(session, now)
     return session
@@ -361,7 +414,7 @@ def upcoming_sessions_of_mentor(mentor: User, now: datetime) -> list[MentoringSe
         db.session.scalars(
             sa.select(MentoringSession).where(
                 MentoringSession.mentor_id == mentor.id,
-                MentoringSession.status != SessionStatus.CANCELLED,
+                MentoringSession.status.not_in(ENDED_STATUSES),
                 MentoringSession.ends_at > now,
             )
         ).unique()
@@ -421,7 +474,7 @@ def _refuse_clashes(*, mentor_id: int, mentee_id: int, starts_at: datetime, ends
     def clash_with(column) -> bool:
         query = sa.select(MentoringSession.id).where(
             column,
-            MentoringSession.status != SessionStatus.CANCELLED,
+            MentoringSession.status.not_in(ENDED_STATUSES),
             MentoringSession.starts_at < ends_at,
             MentoringSession.ends_at > starts_at,
         )

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy.orm.exc import StaleDataError
 
 from meetapp.domain.notifications import retry_delay
-from meetapp.domain.scheduling import SessionStatus
+from meetapp.domain.scheduling import ENDED_STATUSES
 from meetapp.domain.video import (
     GOOGLE,
     KIND_GOOGLE,
@@ -233,8 +233,8 @@ def make_provider_meeting(session_id: str, now: datetime) -> bool:
         return False
     try:
         session = db.session.get(MentoringSession, session_id, populate_existing=True)
-        if session is None or session.status is SessionStatus.CANCELLED or session.video_provider != provider:
-            # Cancelled or changed while the meeting was being made: it is not needed.
+        if session is None or session.status in ENDED_STATUSES or session.video_provider != provider:
+            # Cancelled, declined or changed while the meeting was being made: it is not needed.
             _discard(provider, made.external_id, profile)
             return False
         session.meeting_kind = KIND_ZOOM if provider == ZOOM else KIND_GOOGLE
@@ -336,7 +336,7 @@ def retry_due(now: datetime, limit: int = 20) -> int:
             MentoringSession.meeting_retry_at.is_not(None),
             MentoringSession.meeting_retry_at <= now,
             MentoringSession.ends_at > now,
-            MentoringSession.status != SessionStatus.CANCELLED,
+            MentoringSession.status.not_in(ENDED_STATUSES),
         )
         .order_by(MentoringSession.meeting_retry_at)
         .limit(limit)
@@ -350,7 +350,7 @@ def can_retry(session: MentoringSession) -> bool:
     return (
         session.meeting_kind == KIND_JITSI
         and session.video_provider in EXTERNAL
-        and session.status is not SessionStatus.CANCELLED
+        and session.status not in ENDED_STATUSES
         and session.meeting_attempts > 0
         and is_connected(session.video_provider)
         and not _missing_account(session.video_provider, session.mentor.mentor_profile)

@@ -14,7 +14,7 @@ from meetapp.domain.notifications import MailKind
 from meetapp.extensions import db
 from meetapp.models import MentorProfile, User
 from meetapp.outbox import notify
-from meetapp.services import booking, meetings
+from meetapp.services import admin_log, booking, meetings
 from meetapp.web.urls import public_url
 
 MAX_REASON_LENGTH = 500
@@ -71,6 +71,7 @@ def approve(mentor_id: int, *, admin: User, now: datetime) -> User:
             dashboard_url=public_url("dashboard.index"),
             video_settings_url=public_url("settings.video"),
         )
+        admin_log.record(admin, "mentor.approve", f"user:{mentor.id}", now)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -100,6 +101,9 @@ def suspend(mentor_id: int, *, admin: User, reason: object, now: datetime) -> Su
             # Nobody is named as cancelling: the mails say what happened, not which admin did it.
             notify.cancelled(session, by=None, now=now)
         notify.account_mail(MailKind.MENTOR_SUSPENDED, mentor, now, reason=reason, cancelled=len(sessions))
+        admin_log.record(
+            admin, "mentor.suspend", f"user:{mentor.id}", now, detail=f"Sessions cancelled: {len(sessions)}. Reason: {reason}"
+        )
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

@@ -54,6 +54,15 @@ class CancelForm(FlaskForm):
     )
 
 
+class DeclineForm(FlaskForm):
+    # Its own id: the page may hold the cancel form's "reason" too.
+    reason = TextAreaField(
+        "Reason (optional; the mentee will see it)",
+        id="decline-reason",
+        render_kw={"maxlength": MAX_CANCEL_REASON_LENGTH, "rows": 3},
+    )
+
+
 class RescheduleForm(FlaskForm):
     starts_at = start_field("New start")
     duration = duration_field()

@@ -1,4 +1,4 @@
-"""Booking a session, and the session page with confirm, cancel, reschedule and a new meeting link.
+"""Booking a session, and the session page with confirm, decline, cancel, reschedule and a new meeting link.
 
 Every form works as a plain POST that redirects (PRG). When HTMX sends it, the
 view answers with the re-rendered action panel instead, with the same status code.
@@ -22,13 +22,20 @@ from meetapp.domain.errors import (
     TooManyPending,
 )
 from meetapp.domain.permissions import is_participant, may_retry_meeting, sees_attendance, sees_meeting_notice
-from meetapp.domain.scheduling import SessionStatus, allowed_actions
+from meetapp.domain.scheduling import (
+    ENDED_STATUSES,
+    SessionStatus,
+    awaits_new_time,
+    ended_by_support,
+    move_takes_back_confirmation,
+    offered_actions,
+)
 from meetapp.domain.timeutil import NonexistentLocalTime, local_to_utc, to_local, utcnow
 from meetapp.domain.video import PROVIDER_LABELS, meeting_label
-from meetapp.models import MentoringSession
+from meetapp.models import MentoringSession, User
 from meetapp.services import booking, joining, meetings
 from meetapp.sessions import bp
-from meetapp.sessions.forms import BookingForm, CancelForm, ConfirmForm, RescheduleForm
+from meetapp.sessions.forms import BookingForm, CancelForm, ConfirmForm, DeclineForm, RescheduleForm
 from meetapp.web import rate_limits
 from meetapp.web.errors import error_page, status_of
 from meetapp.web.rate_limits import TooManyAttempts
@@ -121,8 +128,12 @@ def new():
         form.duration.data = standard.default_duration_minutes if standard else None
         return render_template("sessions/new.html", form=form, mentors=mentors)
 
-    status, headers = 400, {}
-    if form.validate() and (starts_at := utc_start(form.starts_at)) is not None:
+    # `problem` refuses the whole request (too many bookings or requests): there is no field to fix.
+    status, headers, problem = 400, {}, None
+    # Every problem at once: what the form could not read, and the booking rules on all the rest.
+    fields_read = form.validate()
+    starts_at = utc_start(form.starts_at)
+    if fields_read and starts_at is not None:
         try:
             rate_limits.count_booking(current_user.id)
             session = booking.book_session(
@@ -134,13 +145,13 @@ def new():
                 now=utcnow(),
             )
         except TooManyAttempts as refusal:
-            form.form_errors.append(too_many_bookings(refusal))
+            problem = too_many_bookings(refusal)
             status, headers = 429, {"Retry-After": str(refusal.retry_after)}
         except InvalidRequest as exc:
             add_field_errors(form, exc.fields, BOOKING_FIELDS)
         except TooManyPending as exc:
             # About the mentee's other requests, not this start time: above the form.
-            form.form_errors.append(exc.message)
+            problem = exc.message
             status = 409
         except Conflict as exc:
             form.starts_at.errors.append(exc.message)
@@ -148,7 +159,36 @@ def new():
         else:
             flash(booked_message(session), "success")
             return redirect(url_for("sessions.detail", session_id=session.id))
-    return render_template("sessions/new.html", form=form, mentors=mentors), status, headers
+    elif starts_at is None or form.duration.data is None:
+        add_booking_rule_errors(form, starts_at)
+    page = render_template("sessions/new.html", form=form, mentors=mentors, problem=problem)
+    return page, status, headers
+
+
+def add_booking_rule_errors(form: BookingForm, starts_at: datetime | None) -> None:
+    """What the booking rules say about a form whose start or duration could not be read, next to the fields
+    they are about, where the form has not said something already ("Give a start time." beside "Give the
+    start as a date and a time…" would say it twice).
+
+    Nothing can be booked: book_session refuses a missing start or duration, with everything else wrong,
+    before it touches anything (see BookingCheck), so this is only asking it what it thinks.
+    """
+    try:
+        booking.book_session(
+            mentee=current_user,
+            mentor_id=form.mentor.data,
+            starts_at=starts_at,
+            duration_minutes=form.duration.data,
+            session_type_name=form.session_type.data,
+            now=utcnow(),
+        )
+    except InvalidRequest as exc:
+        for key, message in exc.fields.items():
+            field = getattr(form, BOOKING_FIELDS.get(key, ""), None)
+            if field is None:
+                form.form_errors.append(message)
+            elif not field.errors:
+                field.errors.append(message)
 
 
 def booked_message(session: MentoringSession) -> str:
@@ -175,6 +215,34 @@ def status(session_id: str):
 # The session page ---------------------------------------------------------------------
 
 
+def status_note(session: MentoringSession, viewer: User, now: datetime) -> str | None:
+    """The one sentence beside the status badge, where the badge alone does not say what comes next.
+    (An ended session's line names who ended it: see `ended_by`.)"""
+    if session.status in ENDED_STATUSES:
+        return None
+    if session.ends_at <= now:
+        never = "It was never confirmed. " if session.status is SessionStatus.PENDING else ""
+        return never + "This session is over; it can no longer be changed."
+    what = " the new time" if awaits_new_time(session.status, session.announced_at) else ""
+    if session.awaits_confirmation_by(viewer.id):
+        return f"Waiting for you to confirm or decline{what}."
+    if session.status is SessionStatus.PENDING:
+        return f"Waiting for {session.mentor.name} to confirm{what}."
+    return None
+
+
+def ended_by(session: MentoringSession, viewer: User) -> str | None:
+    """Who cancelled or declined the session, as `viewer` reads it; None while it is not ended."""
+    if session.status not in ENDED_STATUSES:
+        return None
+    person = session.cancelled_by
+    if person is None:
+        return "someone no longer here"
+    if ended_by_support(person.role, viewer.role):
+        return "meetapp support"
+    return person.name + (" (you)" if person.id == viewer.id else "")
+
+
 def render_session(
     session: MentoringSession,
     *,
@@ -182,6 +250,7 @@ def render_session(
     notice: str | None = None,
     problem: str | None = None,
     cancel_form: CancelForm | None = None,
+    decline_form: DeclineForm | None = None,
     reschedule_form: RescheduleForm | None = None,
 ):
     """The session page, or only its action panel for HTMX; forms given here keep what was typed."""
@@ -193,7 +262,8 @@ def render_session(
             duration=session.duration_minutes,
         )
     participant = is_participant(current_user.id, session.mentor_id, session.mentee_id)
-    # An admin looking after the session sees it and who tried to join, but cannot join or change it here.
+    # An admin looking after the session sees it and who tried to join, and may cancel it or give it a
+    # new link (domain.scheduling.ADMIN_ACTIONS), but cannot join it.
     state = joining.status_for(session, current_user, now) if participant else None
     if participant:
         heading = f"{session.session_type.name} with {session.other_participant(current_user.id).name}"
@@ -203,9 +273,20 @@ def render_session(
         "session": session,
         "is_participant": participant,
         "heading": heading,
-        "actions": allowed_actions(
-            current_user.id, session.mentor_id, session.mentee_id, session.status, session.ends_at, now
+        "actions": offered_actions(
+            current_user.id,
+            session.mentor_id,
+            session.mentee_id,
+            session.status,
+            session.ends_at,
+            now,
+            is_admin=current_user.is_admin,
         ),
+        "status_note": status_note(session, current_user, now),
+        "ended_by": ended_by(session, current_user),
+        "shows_joining": session.status is SessionStatus.CONFIRMED,
+        # The mentee's move of a confirmed session waits for the mentor: the form says so beforehand.
+        "reschedule_asks_mentor": move_takes_back_confirmation(current_user.id, session.mentee_id, session.status),
         "access": state.access if state else None,
         "join_path": state.join_path if state else None,
         "now": now,
@@ -225,6 +306,7 @@ def render_session(
         # Like confirming, a new link needs only the CSRF token.
         "new_link_form": ConfirmForm(formdata=None),
         "cancel_form": cancel_form or CancelForm(formdata=None),
+        "decline_form": decline_form or DeclineForm(formdata=None),
         "reschedule_form": reschedule_form,
         "notice": notice,
         "problem": problem,
@@ -260,10 +342,28 @@ def confirm(session_id: str):
     return changed(session, f"Session confirmed. {session.mentee.name} now sees it as confirmed.")
 
 
+@bp.post("/<session_id>/decline")
+@login_required
+def decline(session_id: str):
+    session = booking.session_for(current_user, session_id)
+    form = DeclineForm()
+    if not form.validate():
+        return render_session(session, decline_form=form, status=400)
+    try:
+        booking.decline_session(session, user=current_user, reason=form.reason.data, now=utcnow())
+    except InvalidRequest as exc:
+        add_field_errors(form, exc.fields, CANCEL_FIELDS)
+        return render_session(session, decline_form=form, status=400)
+    except Conflict as exc:
+        return render_session(session, problem=exc.message, status=409)
+    return changed(session, f"Request declined. {session.mentee.name} has been told.")
+
+
 @bp.post("/<session_id>/cancel")
 @login_required
 def cancel(session_id: str):
-    session = booking.session_for(current_user, session_id)
+    # Admins too, through the same service: they must give a reason, and the action is logged.
+    session = booking.session_for(current_user, session_id, admins_too=True)
     form = CancelForm()
     if not form.validate():
         return render_session(session, cancel_form=form, status=400)
@@ -274,6 +374,8 @@ def cancel(session_id: str):
         return render_session(session, cancel_form=form, status=400)
     except Conflict as exc:
         return render_session(session, problem=exc.message, status=409)
+    if not is_participant(current_user.id, session.mentor_id, session.mentee_id):
+        return changed(session, "Session cancelled. Both people have been told, as by meetapp support.")
     return changed(session, "Session cancelled. It shows as cancelled for both of you.")
 
 
@@ -302,7 +404,16 @@ def reschedule(session_id: str):
             form.starts_at.errors.append(exc.message)
             return render_session(session, reschedule_form=form, status=409)
         return render_session(session, problem=exc.message, status=409)
-    return changed(session, "Session moved. Earlier join links no longer work.")
+    return changed(session, moved_message(session))
+
+
+def moved_message(session: MentoringSession) -> str:
+    """What the person who moved the session reads: whether the move stands or waits for the mentor."""
+    if session.status is SessionStatus.CONFIRMED:
+        return f"Session moved. {session.mentee.name} has been told."
+    if current_user.id == session.mentor_id:
+        return f"Session moved. {session.mentee.name} has been told; it still waits for your confirmation."
+    return f"Session moved. It waits for {session.mentor.name} to confirm the new time."
 
 
 @bp.post("/<session_id>/meeting/retry")
@@ -322,7 +433,8 @@ def retry_meeting(session_id: str):
 @bp.post("/<session_id>/new-link")
 @login_required
 def new_link(session_id: str):
-    session = booking.session_for(current_user, session_id)
+    # The mentor, or an admin shutting out a leaked link (logged by the service).
+    session = booking.session_for(current_user, session_id, admins_too=True)
     try:
         booking.new_meeting_link(session, user=current_user, now=utcnow())
     except Conflict as exc:

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from meetapp.extensions import db
-from meetapp.models import MentoringSession, MentorProfile
+from meetapp.models import AdminAction, MentoringSession, MentorProfile, User
+from meetapp.services import booking as booking_service
 from tests.support import NOW, PASSWORD, People
 
 TOMORROW_3PM = "2026-11-24T15:00:00Z"
@@ -192,7 +193,7 @@ def test_a_participant_reads_a_session(booked, as_mentor):
     assert seen_by_mentor["joinUrl"].startswith("http://127.0.0.1:5000/join/")
 
 
-@pytest.mark.parametrize("path", ["", "/confirm", "/cancel", "/reschedule"])
+@pytest.mark.parametrize("path", ["", "/confirm", "/decline", "/cancel", "/reschedule"])
 def test_other_people_get_403_and_unknown_ids_404(booked, api_as, people, path):
     stranger = api_as(people.make("mentor", "Stranger Mentor"))
     method = stranger.get if path == "" else stranger.post
@@ -314,6 +315,172 @@ def test_a_session_that_is_over_cannot_be_changed(booked, clock, as_mentor):
         response = as_mentor.post(f"/api/mentoring/session/{booked['id']}/{action}")
         assert response.status_code == 409
         assert response.json["error"] == "session_over"
+
+
+# Declining ----------------------------------------------------------------------------
+
+
+def stored(app, session_id: str) -> MentoringSession:
+    with app.app_context():
+        session = db.session.get(MentoringSession, session_id)
+        db.session.expunge(session)
+        return session
+
+
+def test_the_mentor_declines_a_request_with_a_reason(app, booked, as_mentor, as_mentee, mentor):
+    response = as_mentor.post(f"/api/mentoring/session/{booked['id']}/decline", json={"reason": "  Away that week. "})
+    assert response.status_code == 200
+    declined = response.json["session"]
+    assert declined["status"] == "declined"
+    assert declined["cancellation"]["reason"] == "Away that week."
+    assert declined["cancellation"]["by"] == {"id": mentor, "name": "Mona Mentor"}
+    assert as_mentee.get(f"/api/mentoring/session/{booked['id']}").json["session"]["status"] == "declined"
+    saved = stored(app, booked["id"])
+    assert saved.link_version == 2, "every earlier join link dies"
+
+
+def test_a_decline_without_a_body_or_reason_is_fine(booked, as_mentor):
+    response = as_mentor.post(f"/api/mentoring/session/{booked['id']}/decline")
+    assert response.status_code == 200
+    assert response.json["session"]["cancellation"]["reason"] is None
+
+
+def test_the_mentee_cannot_decline_and_is_told_to_cancel(app, booked, as_mentee):
+    response = as_mentee.post(f"/api/mentoring/session/{booked['id']}/decline", json={})
+    assert response.status_code == 403
+    assert response.json["error"] == "not_mentor"
+    assert "cancel it" in response.json["message"]
+    assert stored(app, booked["id"]).status.value == "pending"
+
+
+def test_a_confirmed_session_is_cancelled_not_declined(app, booked, as_mentor):
+    as_mentor.post(f"/api/mentoring/session/{booked['id']}/confirm")
+    response = as_mentor.post(f"/api/mentoring/session/{booked['id']}/decline", json={"reason": "No"})
+    assert response.status_code == 409
+    assert response.json["error"] == "already_confirmed"
+    assert "cancel it instead" in response.json["message"]
+    saved = stored(app, booked["id"])
+    assert (saved.status.value, saved.cancel_reason) == ("confirmed", None)
+
+
+def test_a_declined_request_cannot_be_declined_confirmed_moved_or_cancelled(booked, as_mentor, as_mentee):
+    assert as_mentor.post(f"/api/mentoring/session/{booked['id']}/decline").status_code == 200
+    again = as_mentor.post(f"/api/mentoring/session/{booked['id']}/decline")
+    assert (again.status_code, again.json["error"]) == (409, "already_cancelled")
+    confirm = as_mentor.post(f"/api/mentoring/session/{booked['id']}/confirm")
+    assert (confirm.status_code, confirm.json["error"]) == (409, "cancelled")
+    assert "declined; book a new time instead" in confirm.json["message"]
+    move = as_mentee.post(f"/api/mentoring/session/{booked['id']}/reschedule", json={"startsAt": "2026-11-25T10:00:00Z"})
+    assert (move.status_code, move.json["error"]) == (409, "cancelled")
+    cancel = as_mentee.post(f"/api/mentoring/session/{booked['id']}/cancel")
+    assert (cancel.status_code, cancel.json["error"]) == (409, "already_cancelled")
+
+
+@pytest.mark.parametrize("reason", ["x" * 501, 42, ["No"]])
+def test_a_bad_decline_reason_changes_nothing(app, booked, as_mentor, reason):
+    response = as_mentor.post(f"/api/mentoring/session/{booked['id']}/decline", json={"reason": reason})
+    assert response.status_code == 400
+    assert "reason" in response.json["fields"]
+    assert stored(app, booked["id"]).status.value == "pending"
+
+
+def test_a_declined_request_frees_its_slot(booked, as_mentor, api_as, people, mentor):
+    as_mentor.post(f"/api/mentoring/session/{booked['id']}/decline")
+    second_mentee = api_as(people.make("mentee", "Sam Second"))
+    assert second_mentee.post("/api/mentoring/sessions", json=booking(mentor)).status_code == 201
+
+
+def test_a_declined_request_is_cancelled_at_the_join_door_in_its_own_words(booked, clock, as_mentor, as_mentee):
+    as_mentor.post(f"/api/mentoring/session/{booked['id']}/decline")
+    access = as_mentee.get(f"/api/mentoring/session/{booked['id']}/access").json
+    assert access["access"]["status"] == "cancelled"
+    assert access["access"]["message"] == "This request was declined."
+    assert "joinUrl" not in access
+    clock.move_to(NOW + timedelta(hours=30))
+    join = as_mentee.get(f"/api/mentoring/session/{booked['id']}/join")
+    assert (join.status_code, join.json["error"]) == (410, "cancelled")
+    assert join.json["message"] == "This request was declined."
+
+
+def test_an_admins_cancellation_names_meetapp_support_to_the_people_only(app, booked, as_mentee, api_as, people):
+    admin = people.make("admin", "Ada Admin")
+    with app.app_context():
+        session = db.session.get(MentoringSession, booked["id"])
+        booking_service.cancel_session(session, user=db.session.get(User, admin), reason="Reported.", now=NOW)
+    cancellation = as_mentee.get(f"/api/mentoring/session/{booked['id']}").json["session"]["cancellation"]
+    assert cancellation == {"by": None, "bySupport": True, "reason": "Reported.", "at": "2026-11-23T09:00:00Z"}
+    # The API is for the session's people; an admin does not call off a session through it.
+    refused = api_as(admin).post(f"/api/mentoring/session/{booked['id']}/cancel", json={"reason": "x"})
+    assert refused.status_code == 403
+
+
+def test_an_admins_new_link_is_logged_with_the_change(app, booked, api_as, people):
+    admin = people.make("admin", "Ada Admin")
+    response = api_as(admin).post(f"/api/mentoring/session/{booked['id']}/generate-link")
+    assert response.status_code == 200
+    with app.app_context():
+        rows = db.session.execute(sa.select(AdminAction.admin_id, AdminAction.action, AdminAction.subject)).all()
+    assert [tuple(row) for row in rows] == [(admin, "session.new_link", f"session:{booked['id']}")]
+    assert stored(app, booked["id"]).link_version == 2
+
+
+# Rescheduling: who moved it, and whether it waits for the mentor ------------------------
+
+
+def test_the_mentees_move_of_a_confirmed_session_waits_for_the_mentor(app, booked, as_mentor, as_mentee):
+    as_mentor.post(f"/api/mentoring/session/{booked['id']}/confirm")
+    response = as_mentee.post(f"/api/mentoring/session/{booked['id']}/reschedule", json={"startsAt": "2026-11-25T10:00:00Z"})
+    assert response.status_code == 200
+    assert response.json["rescheduledBy"] == "mentee"
+    assert response.json["needsConfirmation"] is True
+    assert response.json["session"]["status"] == "pending"
+    assert response.json["session"]["startsAt"] == "2026-11-25T10:00:00Z"
+    assert stored(app, booked["id"]).confirmed_at is None
+    confirmed = as_mentor.post(f"/api/mentoring/session/{booked['id']}/confirm")
+    assert confirmed.json["session"]["status"] == "confirmed"
+    assert confirmed.json["session"]["startsAt"] == "2026-11-25T10:00:00Z"
+
+
+def test_the_mentors_move_of_a_confirmed_session_stands(booked, as_mentor):
+    as_mentor.post(f"/api/mentoring/session/{booked['id']}/confirm")
+    response = as_mentor.post(f"/api/mentoring/session/{booked['id']}/reschedule", json={"startsAt": "2026-11-25T10:00:00Z"})
+    assert response.status_code == 200
+    assert (response.json["rescheduledBy"], response.json["needsConfirmation"]) == ("mentor", False)
+    assert response.json["session"]["status"] == "confirmed"
+
+
+@pytest.mark.parametrize("mover", ["as_mentee", "as_mentor"])
+def test_a_moved_request_still_waits_for_the_mentor(request, booked, mover):
+    response = request.getfixturevalue(mover).post(
+        f"/api/mentoring/session/{booked['id']}/reschedule", json={"startsAt": "2026-11-25T10:00:00Z"}
+    )
+    assert response.json["session"]["status"] == "pending"
+    assert response.json["needsConfirmation"] is True
+    assert response.json["rescheduledBy"] == mover.removeprefix("as_")
+
+
+def test_the_mentor_may_decline_the_new_time_and_the_old_one_does_not_come_back(booked, as_mentor, as_mentee):
+    as_mentor.post(f"/api/mentoring/session/{booked['id']}/confirm")
+    as_mentee.post(f"/api/mentoring/session/{booked['id']}/reschedule", json={"startsAt": "2026-11-25T10:00:00Z"})
+    response = as_mentor.post(f"/api/mentoring/session/{booked['id']}/decline", json={"reason": "Not that day"})
+    assert response.status_code == 200
+    session = response.json["session"]
+    assert session["status"] == "declined"
+    assert session["startsAt"] == "2026-11-25T10:00:00Z"
+
+
+def test_moving_a_confirmed_session_back_to_pending_is_no_new_request(app, clock, as_mentee, as_mentor, mentor):
+    # At the cap of unanswered requests with this mentor, the mentee may still move a confirmed session.
+    app.config.update(MAX_PENDING_PER_MENTOR=2)
+    confirmed = as_mentee.post("/api/mentoring/sessions", json=booking(mentor, "2026-11-24T09:00:00Z")).json["session"]
+    as_mentor.post(f"/api/mentoring/session/{confirmed['id']}/confirm")
+    for hour in (11, 13):
+        assert as_mentee.post("/api/mentoring/sessions", json=booking(mentor, f"2026-11-24T{hour}:00:00Z")).status_code == 201
+    assert as_mentee.post("/api/mentoring/sessions", json=booking(mentor, "2026-11-24T16:00:00Z")).status_code == 409
+
+    moved = as_mentee.post(f"/api/mentoring/session/{confirmed['id']}/reschedule", json={"startsAt": "2026-11-25T09:00:00Z"})
+    assert moved.status_code == 200
+    assert moved.json["session"]["status"] == "pending"
 
 
 def test_unknown_api_routes_and_methods_answer_in_json(as_mentee):

@@ -126,8 +126,9 @@ def test_a_worker_that_dies_holding_mail_only_delays_it(app, two_confirmations, 
     assert len(smtp_sink.received) == 2
 
 
-def test_mail_made_stale_by_a_later_change_is_skipped_not_sent(app, two_confirmations, as_mentee, worker, smtp_sink):
-    as_mentee.post(f"/api/mentoring/session/{two_confirmations}/reschedule", json={"startsAt": "2026-11-24T12:00:00Z"})
+def test_mail_made_stale_by_a_later_change_is_skipped_not_sent(app, two_confirmations, as_mentor, worker, smtp_sink):
+    # The mentor moves it: it stays confirmed, and the mails carry the new time and links.
+    as_mentor.post(f"/api/mentoring/session/{two_confirmations}/reschedule", json={"startsAt": "2026-11-24T12:00:00Z"})
     report = worker()
     assert (report.sent, report.skipped) == (2, 4)
     assert {message["Subject"].split(":")[0] for message in smtp_sink.received} == {"Moved"}

@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from meetapp.extensions import db
-from meetapp.models import MentoringSession, MentorProfile
+from meetapp.models import MentoringSession, MentorProfile, User
+from meetapp.services import booking
 from tests.mail.helpers import (
     STARTS,
     book,
@@ -18,7 +19,7 @@ from tests.mail.helpers import (
     plain,
     the_join_link,
 )
-from tests.support import set_session_type
+from tests.support import NOW, set_session_type
 
 
 def received_by(smtp_sink, address):
@@ -135,24 +136,28 @@ def test_each_mailed_link_opens_the_join_flow_for_its_owner_only(app, confirmed,
     assert client.get(path_of(mentor_link)).headers["Location"].split("#")[0] == same_room
 
 
-def test_a_reschedule_sends_the_new_time_new_links_and_an_updated_invite(
-    app, confirmed, as_mentee, client, auth, clock, worker, smtp_sink
+def test_a_mentors_reschedule_sends_the_new_time_new_links_and_an_updated_invite(
+    app, confirmed, as_mentor, client, auth, clock, worker, smtp_sink
 ):
     old_link = the_join_link(received_by(smtp_sink, "max.mentee@example.com"))
     smtp_sink.received.clear()
     moved_to = STARTS + timedelta(hours=2)
-    assert as_mentee.post(
+    assert as_mentor.post(
         f"/api/mentoring/session/{confirmed}/reschedule", json={"startsAt": moved_to.isoformat()}
     ).status_code == 200
     worker()
 
     for_mentor = received_by(smtp_sink, "mona.mentor@example.com")
     for_mentee = received_by(smtp_sink, "max.mentee@example.com")
+    assert for_mentee["Subject"] == "Moved: Standard with Mona Mentor is now Tue 24 Nov, 07:00 EST"
+    text = plain(for_mentee)
+    assert "Mona Mentor moved your Standard session with you to a new time." in text
+    assert "If the new time does not suit you, you can cancel the session." in text
+    assert "Was:  Tuesday 24 November 2026, 05:00 EST" in text
+    assert "Now:  Tuesday 24 November 2026, 07:00–08:00 EST" in text
+    assert f"cancel it: http://127.0.0.1:5000/sessions/{confirmed}" in text
+    assert "You moved your Standard session with Max Mentee. Max Mentee has been told." in plain(for_mentor)
     assert for_mentor["Subject"] == "Moved: Standard with Max Mentee is now Tue 24 Nov, 13:00 CET"
-    assert "Max Mentee moved your Standard session with you" in plain(for_mentor)
-    assert "Was:  Tuesday 24 November 2026, 11:00 CET" in plain(for_mentor)
-    assert "Now:  Tuesday 24 November 2026, 13:00–14:00 CET" in plain(for_mentor)
-    assert "You moved your Standard session with Mona Mentor" in plain(for_mentee)
 
     new_link = the_join_link(for_mentee)
     assert new_link != old_link
@@ -166,6 +171,147 @@ def test_a_reschedule_sends_the_new_time_new_links_and_an_updated_invite(
     auth.login("max.mentee@example.com")
     assert client.get(path_of(old_link)).status_code == 404
     assert client.get(path_of(new_link)).status_code == 302
+
+
+def test_a_mentees_move_of_a_confirmed_session_asks_the_mentor_and_takes_it_out_of_the_calendars(
+    app, confirmed, as_mentee, client, auth, clock, worker, smtp_sink
+):
+    old_link = the_join_link(received_by(smtp_sink, "max.mentee@example.com"))
+    smtp_sink.received.clear()
+    moved_to = STARTS + timedelta(hours=2)
+    response = as_mentee.post(f"/api/mentoring/session/{confirmed}/reschedule", json={"startsAt": moved_to.isoformat()})
+    assert response.json["session"]["status"] == "pending"
+    worker()
+
+    for_mentor = received_by(smtp_sink, "mona.mentor@example.com")
+    for_mentee = received_by(smtp_sink, "max.mentee@example.com")
+    assert for_mentor["Subject"] == "Move requested: Standard with Max Mentee, to Tue 24 Nov, 13:00 CET"
+    text = plain(for_mentor)
+    assert "Max Mentee asked to move your Standard session, which you had confirmed, to a new time." in text
+    assert "Please confirm the new time or decline it." in text
+    assert "Was:  Tuesday 24 November 2026, 11:00 CET" in text
+    assert "Now:  Tuesday 24 November 2026, 13:00–14:00 CET" in text
+    assert "Confirm or decline the new time here:" in text
+    assert f'href="http://127.0.0.1:5000/sessions/{confirmed}"' in html(for_mentor)
+    assert for_mentee["Subject"] == "Move requested: Standard with Mona Mentor, to Tue 24 Nov, 07:00 EST"
+    text = plain(for_mentee)
+    assert "Your request to move your Standard session with Mona Mentor was sent." in text
+    assert "It is pending until Mona Mentor confirms the new time." in text
+    assert "If they decline, the session is cancelled: the earlier time does not come back." in text
+
+    for message in (for_mentor, for_mentee):
+        # Pending: no join link anywhere, and the entry at the old time leaves both calendars.
+        assert not join_links(plain(message)) and not join_links(html(message))
+        assert "the attached update takes it out of your calendar" in plain(message)
+        calendar = invite(message)
+        assert calendar["METHOD"] == "CANCEL"
+        entry = event(calendar)
+        assert str(entry["UID"]) == f"session-{confirmed}@127.0.0.1"
+        assert entry["SEQUENCE"] == 2
+        assert entry["STATUS"] == "CANCELLED"
+        assert entry["DTSTART"].dt == STARTS, "the entry removed is the one at the old time"
+        assert str(entry["LOCATION"]) == f"http://127.0.0.1:5000/sessions/{confirmed}"
+
+    clock.move_to(moved_to - timedelta(minutes=1))
+    auth.login("max.mentee@example.com")
+    assert client.get(path_of(old_link)).status_code == 404
+
+
+def test_confirming_the_new_time_puts_it_back_in_the_calendars_with_a_higher_sequence(
+    confirmed, as_mentee, as_mentor, worker, smtp_sink
+):
+    moved_to = STARTS + timedelta(hours=2)
+    as_mentee.post(f"/api/mentoring/session/{confirmed}/reschedule", json={"startsAt": moved_to.isoformat()})
+    worker()
+    smtp_sink.received.clear()
+    assert as_mentor.post(f"/api/mentoring/session/{confirmed}/confirm").status_code == 200
+    worker()
+
+    for message in smtp_sink.received:
+        assert message["Subject"].startswith("Confirmed: Standard with")
+        entry = event(invite(message))
+        assert invite(message)["METHOD"] == "REQUEST"
+        # The removal carried SEQUENCE 2: the entry that comes back must outrank it.
+        assert entry["SEQUENCE"] == 3
+        assert entry["DTSTART"].dt == moved_to
+        assert str(entry["LOCATION"]) == the_join_link(message)
+    assert len(smtp_sink.received) == 2
+
+
+def test_a_mentee_moving_a_request_that_was_never_confirmed_sends_no_calendar_file(
+    clock, as_mentee, mentor, worker, smtp_sink
+):
+    session_id = book(as_mentee, mentor)
+    worker()
+    smtp_sink.received.clear()
+    as_mentee.post(f"/api/mentoring/session/{session_id}/reschedule", json={"startsAt": "2026-11-25T10:00:00Z"})
+    worker()
+
+    for_mentor = received_by(smtp_sink, "mona.mentor@example.com")
+    assert "Max Mentee asked to move your Standard session to a new time." in plain(for_mentor)
+    assert "which you had confirmed" not in plain(for_mentor)
+    # Nothing was confirmed, so nothing earlier is lost if the mentor declines.
+    assert "earlier time" not in plain(received_by(smtp_sink, "max.mentee@example.com"))
+    assert all("out of your calendar" not in plain(message) for message in smtp_sink.received)
+    assert all(invite(message) is None for message in smtp_sink.received)
+    assert not any(join_links(plain(message)) for message in smtp_sink.received)
+
+
+def test_a_decline_tells_the_mentee_why_and_where_to_book_again(clock, as_mentee, as_mentor, mentor, worker, smtp_sink):
+    session_id = book(as_mentee, mentor)
+    worker()
+    smtp_sink.received.clear()
+    response = as_mentor.post(f"/api/mentoring/session/{session_id}/decline", json={"reason": "Away that week."})
+    assert response.status_code == 200
+    report = worker()
+
+    assert report.sent == 1, "the mentee alone is told"
+    message = received_by(smtp_sink, "max.mentee@example.com")
+    assert message["Subject"] == "Declined: Standard with Mona Mentor, Tue 24 Nov, 05:00 EST"
+    text = plain(message)
+    assert "Mona Mentor declined your request for a Standard session." in text
+    assert "Why:   Away that week." in text
+    assert "Away that week." in html(message)
+    assert "You can book another time: http://127.0.0.1:5000/sessions/new" in text
+    assert 'href="http://127.0.0.1:5000/sessions/new"' in html(message)
+    assert not join_links(text) and not join_links(html(message))
+    assert invite(message) is None, "a request was never in anyone's calendar"
+
+
+def test_declining_a_new_time_says_the_earlier_one_does_not_come_back(
+    confirmed, as_mentee, as_mentor, worker, smtp_sink
+):
+    as_mentee.post(f"/api/mentoring/session/{confirmed}/reschedule", json={"startsAt": "2026-11-25T10:00:00Z"})
+    worker()
+    smtp_sink.received.clear()
+    assert as_mentor.post(f"/api/mentoring/session/{confirmed}/decline", json={}).status_code == 200
+    worker()
+
+    message = received_by(smtp_sink, "max.mentee@example.com")
+    text = plain(message)
+    assert "Mona Mentor declined the new time you asked for." in text
+    assert "The session is cancelled: the earlier time does not come back." in text
+    assert "Why:" not in text
+    # The move already took it out of the calendars.
+    assert invite(message) is None
+    assert smtp_sink.to("mona.mentor@example.com") == []
+
+
+def test_an_admins_cancellation_is_told_as_meetapp_supports(app, confirmed, people, worker, smtp_sink):
+    admin = people.make("admin", "Ada Admin")
+    smtp_sink.received.clear()
+    with app.app_context():
+        session = db.session.get(MentoringSession, confirmed)
+        booking.cancel_session(session, user=db.session.get(User, admin), reason="Reported by both.", now=NOW)
+    worker()
+
+    for address, other in (("max.mentee@example.com", "Mona Mentor"), ("mona.mentor@example.com", "Max Mentee")):
+        message = received_by(smtp_sink, address)
+        text = plain(message)
+        assert f"meetapp support cancelled your Standard session with {other}" in text
+        assert "Why:   Reported by both." in text
+        assert "Ada Admin" not in everything_in(message)
+        assert invite(message)["METHOD"] == "CANCEL"
 
 
 def test_a_cancellation_says_who_and_why_and_cancels_the_invite(confirmed, as_mentor, worker, smtp_sink):
@@ -237,19 +383,38 @@ def test_no_mail_ever_carries_the_meeting_address(
     session_id = book(as_mentee, mentor)
     as_mentor.post(f"/api/mentoring/session/{session_id}/confirm")
     worker()
+    # The mentee's move waits for the mentor, who confirms the new time.
     as_mentee.post(f"/api/mentoring/session/{session_id}/reschedule", json={"startsAt": "2026-11-24T12:00:00Z"})
+    worker()
+    as_mentor.post(f"/api/mentoring/session/{session_id}/confirm")
     worker()
     clock.move_to(datetime(2026, 11, 24, 11, 50, tzinfo=UTC))
     worker()  # the 15-minute reminder
     as_mentor.post(f"/api/mentoring/session/{session_id}/cancel", json={"reason": "Sorry"})
     worker()
+    declined = book(as_mentee, mentor, starts_at=datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+    worker()
+    as_mentor.post(f"/api/mentoring/session/{declined}/decline", json={"reason": "Away"})
+    worker()
 
     with app.app_context():
-        session = db.session.get(MentoringSession, session_id)
-        secrets = [value for value in (session.meeting_room, session.meeting_url) if value]
+        secrets = [
+            value
+            for session in (db.session.get(MentoringSession, session_id), db.session.get(MentoringSession, declined))
+            for value in (session.meeting_room, session.meeting_url)
+            if value
+        ]
     secrets += ["meet.jit.si", "zoom.us", "98765432100", "SeCrEtPaSs"]
     kinds = {message["Message-ID"].split(".")[0] for message in smtp_sink.received}
-    assert kinds == {"<confirmation", "<reschedule", "<reminder", "<cancellation"}
+    assert kinds == {
+        "<confirmation",
+        "<reschedule",
+        "<reminder",
+        "<cancellation",
+        "<booking_request",
+        "<request_sent",
+        "<declined",
+    }
     for message in smtp_sink.received:
         content = everything_in(message)
         for secret in secrets:

@@ -147,14 +147,22 @@ CASES = [
         },
         mentors_public=True,
     ),
-    # Admins look after every session: they see its page and who tried to join, and can change nothing there.
+    # Admins look after every session: they see its page and who tried to join, and may cancel it (with a
+    # reason) or give it a new link there; confirming, declining and moving it stay with its people.
     Case("sessions.detail", "GET", who(LOGIN, 403, 403, 200, 200, 200), args=confirmed, admin_sees=True),
     Case("sessions.status", "GET", who(LOGIN, 403, 403, 200, 200, 403), args=confirmed),
     Case("sessions.confirm", "POST", who(LOGIN, 403, 403, 403, TO_PENDING, 403), args=pending),
     Case(
+        "sessions.decline",
+        "POST",
+        who(LOGIN, 403, 403, 403, TO_PENDING, 403),
+        args=pending,
+        body=lambda w: {"reason": "Away that week"},
+    ),
+    Case(
         "sessions.cancel",
         "POST",
-        who(LOGIN, 403, 403, TO_CONFIRMED, TO_CONFIRMED, 403),
+        who(LOGIN, 403, 403, TO_CONFIRMED, TO_CONFIRMED, TO_CONFIRMED),
         args=confirmed,
         body=lambda w: {"reason": "Something came up"},
     ),
@@ -165,7 +173,7 @@ CASES = [
         args=confirmed,
         body=lambda w: {"starts_at": "2026-11-26T10:00", "duration": "60"},
     ),
-    Case("sessions.new_link", "POST", who(LOGIN, 403, 403, 403, TO_CONFIRMED, 403), args=confirmed),
+    Case("sessions.new_link", "POST", who(LOGIN, 403, 403, 403, TO_CONFIRMED, TO_CONFIRMED), args=confirmed),
     # The world's sessions meet on Jitsi: the mentor is told there is no meeting to retry.
     Case("sessions.retry_meeting", "POST", who(LOGIN, 403, 403, 403, 409, 403), args=confirmed, writes=False),
     # Settings
@@ -226,7 +234,27 @@ CASES = [
         variant="the mentor's link",
     ),
     # Admin
+    Case("admin.home", "GET", who(LOGIN, 403, 403, 403, 403, 200), admin_sees=True),
+    Case("admin.sessions", "GET", who(LOGIN, 403, 403, 403, 403, 200), admin_sees=True),
+    Case(
+        "admin.sessions",
+        "GET",
+        who(LOGIN, 403, 403, 403, 403, 200),
+        args=lambda w: {"person": "max", "status": "confirmed", "from": "2026-11-23", "to": "2026-11-23"},
+        variant="a search",
+        admin_sees=True,
+    ),
+    Case("admin.people", "GET", who(LOGIN, 403, 403, 403, 403, 200), admin_sees=True),
+    Case("admin.log", "GET", who(LOGIN, 403, 403, 403, 403, 200), admin_sees=True),
     Case("admin.mail_queue", "GET", who(LOGIN, 403, 403, 403, 403, 200), admin_sees=True),
+    Case(
+        "admin.mail_queue",
+        "GET",
+        who(LOGIN, 403, 403, 403, 403, 200),
+        args=lambda w: {"status": "failed"},
+        variant="failed mails",
+        admin_sees=True,
+    ),
     Case(
         "admin.retry_mail",
         "POST",
@@ -260,6 +288,9 @@ CASES = [
     ),
     Case("api.get_session", "GET", who(401, 403, 403, 200, 200, 403), args=confirmed),
     Case("api.confirm_session", "POST", who(401, 403, 403, 403, 200, 403), args=pending),
+    Case(
+        "api.decline_session", "POST", who(401, 403, 403, 403, 200, 403), args=pending, body=lambda w: {"reason": "x"}
+    ),
     Case(
         "api.cancel_session", "POST", who(401, 403, 403, 200, 200, 403), args=confirmed, body=lambda w: {"reason": "x"}
     ),

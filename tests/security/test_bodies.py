@@ -186,6 +186,15 @@ WRONG_FIELDS = {
         {"reason": HUGE},
         {"reason": "\x00"},
     ],
+    "api.decline_session": [
+        {"reason": ["x"]},
+        {"reason": {"text": "x"}},
+        {"reason": 5},
+        {"reason": False},
+        {"reason": "x" * 501},
+        {"reason": HUGE},
+        {"reason": "\x00"},
+    ],
     "api.reschedule_session": [
         {"startsAt": {"at": "2026-11-26T12:00:00Z"}},
         {"startsAt": None},
@@ -324,6 +333,8 @@ BAD_FORMS = {
         "duration": "60",
     },
     ("sessions.cancel", "huge reason"): {"reason": HUGE},
+    ("sessions.decline", "huge reason"): {"reason": HUGE},
+    ("sessions.decline", "too long a reason"): {"reason": "x" * 501},
     ("sessions.reschedule", "missing everything"): {},
     ("sessions.reschedule", "year 9999"): {"starts_at": "9999-12-31T23:59", "duration": "60"},
     ("sessions.reschedule", "a negative duration"): {"starts_at": "2026-11-26T10:00", "duration": "-60"},
@@ -441,6 +452,7 @@ NOT_UTF8 = [
         b"email=n%40example.com&name=%C3%28&password=pppppppppp&confirm=pppppppppp&role=mentee&timezone=UTC",
     ),
     ("sessions.cancel", b"reason=\xff\xfe"),
+    ("sessions.decline", b"reason=\xff\xfe"),
 ]
 
 
@@ -494,6 +506,7 @@ SURROGATE_BODIES = {
     "cancel-reason": (("api.cancel_session", "POST"), {"reason": "SURROGATE"}, "reason"),
     "booking-session-type": (("api.create_session", "POST"), {"sessionType": "SURROGATE"}, "sessionType"),
     "cancel-key": (("api.cancel_session", "POST"), {"SURROGATE": "x"}, None),
+    "decline-reason": (("api.decline_session", "POST"), {"reason": "SURROGATE"}, "reason"),
     "booking-key": (("api.create_session", "POST"), {"SURROGATE": "x"}, None),
 }
 

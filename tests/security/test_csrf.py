@@ -15,7 +15,7 @@ from tests.security.matrix import CASES, ROUTES, WRITE_METHODS, Redirect, allowe
 from tests.security.world import World, build_world, csrf_token, fingerprint, log_in
 
 # With htmx, these answer with the re-rendered action panel instead of redirecting.
-PANEL_ANSWERS = {"sessions.confirm", "sessions.cancel", "sessions.reschedule", "sessions.new_link"}
+PANEL_ANSWERS = {"sessions.confirm", "sessions.decline", "sessions.cancel", "sessions.reschedule", "sessions.new_link"}
 def write_routes() -> list[tuple[str, str]]:
     return [route for route in ROUTES if route[1] in WRITE_METHODS]
 

@@ -2,7 +2,7 @@
 
 Each payload goes into every text a person can enter: a name at registration and
 in the settings, a session type's name (`flask session-types set`), a cancel
-reason (form and API), an API token's label, and everything a form echoes back
+reason (form and API), a decline reason, an API token's label, and everything a form echoes back
 when it is refused. Then the people concerned look at everything that shows it:
 pages, htmx fragments, the join pages, the JSON API, the mails (HTML and plain
 text parts and the calendar invite) and the dev mailbox. Every HTML answer must
@@ -197,6 +197,10 @@ def test_what_people_type_comes_back_escaped_everywhere(app, app_pool, sink, pay
     assert (
         mentee.api("POST", f"/api/mentoring/session/{cancelled_by_api}/cancel", {"reason": reason}).status_code == 200
     )
+    # A request the mentor declines, with the same reason.
+    declined = new_session(mentee, mentor_id, type_name, "2026-11-26T10:00")
+    assert mentor.post(f"/sessions/{declined}/decline", data={"reason": reason + "x" * 600}, headers=HTMX).status_code == 400
+    assert mentor.post(f"/sessions/{declined}/decline", data={"reason": reason}, headers=HTMX).status_code == 200
 
     # An API token's label.
     assert mentee.post("/settings/tokens", data={"label": label + "x" * 100}).status_code == 400
@@ -212,6 +216,7 @@ def test_what_people_type_comes_back_escaped_everywhere(app, app_pool, sink, pay
         "mentee settings": mentee.page("/settings/"),
         "mentee security settings": mentee.page("/settings/security"),
         "cancelled session": mentee.page(f"/sessions/{cancelled_by_form}"),
+        "declined request": mentee.page(f"/sessions/{declined}"),
         "status fragment": mentee.page(f"/sessions/{waiting}/status", headers=HTMX),
         "session panel": mentee.page(f"/sessions/{waiting}", headers=HTMX),
         "mentor dashboard": mentor.page("/"),
@@ -230,6 +235,7 @@ def test_what_people_type_comes_back_escaped_everywhere(app, app_pool, sink, pay
     assert str(escape(mentor_name)) in pages["booking page"] and str(escape(type_name)) in pages["booking page"]
     assert str(escape(label)) in pages["mentee security settings"]
     assert str(escape(reason)) in pages["cancelled session"]
+    assert str(escape(reason)) in pages["declined request"]
     assert str(escape(mentee_name)) in pages["mentor dashboard"]
     assert str(escape(mentee_name)) in pages["mentor's session page"]
     assert str(escape(mentor_name)) in waiting_page
@@ -242,6 +248,7 @@ def test_what_people_type_comes_back_escaped_everywhere(app, app_pool, sink, pay
     assert listed[waiting]["sessionType"] == type_name
     assert listed[cancelled_by_form]["cancellation"]["reason"] == reason
     assert listed[cancelled_by_api]["cancellation"]["reason"] == reason
+    assert listed[declined]["cancellation"]["reason"] == reason
 
     # The mails, their parts and their invites.
     with app.app_context():

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from meetapp.domain.notifications import MailStatus
 from meetapp.extensions import db
 from meetapp.models import (
+    AdminAction,
     ApiToken,
     MentoringSession,
     MentorProfile,
@@ -184,6 +185,8 @@ def fingerprint(app) -> dict[str, list]:
             "sessions": rows(MentoringSession),
             "api_tokens": rows(ApiToken, "last_used_at"),
             "outbox": rows(OutboxMail),
+            # A refused admin action, or a page read, leaves no row in the admin log either.
+            "admin_actions": rows(AdminAction),
         }
 
 

@@ -5,7 +5,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from meetapp.domain.notifications import MailKind, due_reminder_offset, duration_words, retry_delay, stale_reason
+from meetapp.domain.notifications import (
+    ENDING_MAILS,
+    MailKind,
+    due_reminder_offset,
+    duration_words,
+    retry_delay,
+    stale_reason,
+)
 from meetapp.domain.scheduling import SessionStatus
 
 STARTS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -62,13 +69,21 @@ def test_a_mail_whose_links_a_later_change_killed_is_stale(kind):
     assert "newer mail" in stale(kind, sequence=1, link_version=2)
 
 
-@pytest.mark.parametrize("kind", [kind for kind in MailKind if kind is not MailKind.CANCELLATION])
-def test_nothing_but_the_cancellation_goes_out_for_a_cancelled_session(kind):
-    assert "cancelled" in stale(kind, status=SessionStatus.CANCELLED, link_version=2, sequence=2)
+@pytest.mark.parametrize("kind", [kind for kind in MailKind if kind not in ENDING_MAILS])
+@pytest.mark.parametrize("status", [SessionStatus.CANCELLED, SessionStatus.DECLINED])
+def test_nothing_but_the_mail_that_ends_it_goes_out_for_an_ended_session(kind, status):
+    assert f"The session was {status.value}" in stale(kind, status=status, link_version=2, sequence=2)
 
 
-def test_a_cancellation_is_never_stale():
-    assert stale(MailKind.CANCELLATION, status=SessionStatus.CANCELLED, sequence=1, link_version=5) is None
+@pytest.mark.parametrize("kind", [MailKind.CANCELLATION, MailKind.DECLINED])
+@pytest.mark.parametrize("status", [SessionStatus.CANCELLED, SessionStatus.DECLINED])
+def test_a_cancellation_or_a_decline_is_never_stale(kind, status):
+    assert stale(kind, status=status, sequence=1, link_version=5) is None
+
+
+def test_a_move_request_is_stale_once_the_mentor_declined_it():
+    # The mentee moved a confirmed session (version 3), and the mentor declined the new time (version 4).
+    assert stale(MailKind.RESCHEDULE, status=SessionStatus.DECLINED, sequence=3, link_version=4) is not None
 
 
 @pytest.mark.parametrize("kind", [MailKind.BOOKING_REQUEST, MailKind.REQUEST_SENT])
@@ -76,6 +91,11 @@ def test_a_request_answered_before_it_went_out_is_stale(kind):
     # The confirmation (or the cancellation) tells both people what the request and its note would have.
     assert stale(kind, status=SessionStatus.CONFIRMED) is not None
     assert stale(kind, status=SessionStatus.PENDING, sequence=1, link_version=2) is not None
+
+
+@pytest.mark.parametrize("status", [SessionStatus.PENDING, SessionStatus.DECLINED])
+def test_no_reminder_for_a_session_that_is_not_confirmed(status):
+    assert stale(MailKind.REMINDER, status=status) is not None
 
 
 def test_a_reminder_after_the_start_is_stale():

@@ -254,7 +254,7 @@ def test_session_page_shows_people_times_and_status(client, auth, app, clock, me
     assert "Max Mentee" in page
     assert "Tue 24 Nov 2026, 16:00" in page and "Europe/Berlin" in page
     assert "60 minutes" in page
-    assert "Awaiting your confirmation." in page
+    assert "Waiting for you to confirm or decline." in page
     assert f'hx-post="/sessions/{session_id}/confirm"' in page
     assert 'hx-target="#session-panel"' in page and 'hx-swap="outerHTML"' in page
 
