@@ -1,7 +1,8 @@
 // Small enhancements on top of pages that work without JavaScript.
 "use strict";
 
-// Registration: preselect the browser's own time zone until the person picks one.
+// Registration: preselect the browser's own time zone until the person picks one. Browsers may call it
+// by an older name (Chrome says Asia/Calcutta): each option lists its other names in data-aliases.
 function guessTimezone() {
   const select = document.querySelector("select[data-guess-timezone]");
   if (!select) return;
@@ -11,9 +12,10 @@ function guessTimezone() {
   } catch (error) {
     return;
   }
-  if (zone && Array.from(select.options).some((option) => option.value === zone)) {
-    select.value = zone;
-  }
+  const option = zone && Array.from(select.options).find(
+    (candidate) => candidate.value === zone || (candidate.dataset.aliases || "").split(" ").includes(zone),
+  );
+  if (option) select.value = option.value;
 }
 
 // Booking: choosing a session type fills in its usual duration, unless the person typed one.
@@ -66,6 +68,81 @@ document.addEventListener("DOMContentLoaded", () => {
   enableCopyButtons();
 });
 
+// Forms: the error summary and the time zone search (templates/_macros.html) -----------------------
+
+// GOV.UK's error summary: the focus goes to it when a page or an htmx fragment with one loads, so it
+// is read out first; one of its links focuses its field and scrolls its label (or legend) into view too.
+function focusErrorSummary(root) {
+  const summary = root.matches("[data-error-summary]") ? root : root.querySelector("[data-error-summary]");
+  if (summary) summary.focus();
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element && event.target.closest("[data-error-summary] a[href^='#']");
+  const field = link && document.getElementById(link.getAttribute("href").slice(1));
+  if (!field) return;
+  event.preventDefault();
+  const group = field.closest("fieldset");
+  const label = (group && group.querySelector("legend")) || (field.labels && field.labels[0]) || field;
+  label.scrollIntoView();
+  field.focus({ preventScroll: true });
+});
+
+document.addEventListener("htmx:load", (event) => {
+  if (event.detail.elt !== document.body) focusErrorSummary(event.detail.elt);
+});
+
+// The time zone search narrows its list as one types. Without JavaScript its form asks the server,
+// which does the same (meetapp.auth.forms.offer_timezones): words match the zone's name, its place
+// or its other names, and a list with no match stays whole.
+function searchable(text) {
+  return text.replace(/[_/]/g, " ").toLowerCase();
+}
+
+function filterZones(select, query, status) {
+  const words = searchable(query).split(/\s+/).filter(Boolean);
+  const options = Array.from(select.options);
+  const matching = options.filter((option) => {
+    const text = searchable(`${option.value} ${option.textContent} ${option.dataset.aliases || ""}`);
+    return words.every((word) => text.includes(word));
+  });
+  options.forEach((option) => { option.hidden = matching.length > 0 && !matching.includes(option); });
+  select.querySelectorAll("optgroup").forEach((group) => {
+    group.hidden = !Array.from(group.children).some((option) => !option.hidden);
+  });
+  const chosen = select.selectedOptions[0];
+  if (matching.length && (!chosen || chosen.hidden)) select.value = matching[0].value;
+  const asked = words.length ? query.trim().split(/\s+/).join(" ") : "";
+  if (!asked) {
+    status.textContent = "";
+  } else if (matching.length) {
+    const count = matching.length === 1 ? "1 zone matches" : `${matching.length} zones match`;
+    status.textContent = `${count} “${asked}”; the list shows only those.`;
+  } else {
+    status.textContent = `No zone matches “${asked}”; the list shows them all.`;
+  }
+}
+
+function setUpZoneSearches() {
+  document.querySelectorAll("input[data-timezone-search]").forEach((input) => {
+    const select = document.getElementById(input.dataset.timezoneSearch);
+    const status = document.getElementById(input.getAttribute("aria-describedby"));
+    if (!select || !status || !input.form) return;
+    input.addEventListener("input", () => filterZones(select, input.value, status));
+    // Enter or Find: the list is narrowed already, so go on to it instead of asking the server.
+    input.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      filterZones(select, input.value, status);
+      select.focus();
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setUpZoneSearches();
+  focusErrorSummary(document.body);
+});
+
 // Join status fragments (templates/sessions/_status.html) ---------------------------------
 // The server renders the right text and htmx polls the fragment back. This keeps the
 // countdown ticking between polls without a request per second, asks for the fragment the
@@ -82,14 +159,17 @@ const fragmentLoadedAt = new WeakMap();
 const shownStates = new Map();
 const announcedMinutes = new Map();
 
-// Same format as countdown_text in sessions/_status.html.
+// The rule of countdown_text in meetapp/domain/countdown.py, which renders the first text:
+// "2 days 4 hours", "5 hours 12 minutes", "04:41". tests/unit/test_countdown.py runs both on one table.
 function countdownText(seconds) {
-  if (seconds >= 2 * 86400) return `${Math.floor(seconds / 86400)} days`;
+  const count = (number, unit) => `${number} ${unit}${number === 1 ? "" : "s"}`;
+  const twoUnits = (big, bigUnit, small, smallUnit) =>
+    small ? `${count(big, bigUnit)} ${count(small, smallUnit)}` : count(big, bigUnit);
+  const left = Math.max(0, Math.floor(seconds));
+  if (left >= 86400) return twoUnits(Math.floor(left / 86400), "day", Math.floor((left % 86400) / 3600), "hour");
+  if (left >= 3600) return twoUnits(Math.floor(left / 3600), "hour", Math.floor((left % 3600) / 60), "minute");
   const pad = (value) => String(value).padStart(2, "0");
-  const hours = Math.floor(seconds / 3600);
-  const minutes = Math.floor((seconds % 3600) / 60);
-  const rest = seconds % 60;
-  return hours > 0 ? `${hours}:${pad(minutes)}:${pad(rest)}` : `${pad(minutes)}:${pad(rest)}`;
+  return `${pad(Math.floor(left / 60))}:${pad(left % 60)}`;
 }
 
 function announce(fragment, text) {
@@ -140,17 +220,20 @@ function startCountdown(fragment) {
     }
     const seconds = Math.ceil(left / 1000);
     text.textContent = countdownText(seconds);
-    announceMinute(fragment, Math.ceil(seconds / 60));
+    announceMinute(fragment, seconds);
     setTimeout(tick, (left % 1000) + 5);
   };
   tick();
 }
 
-// Once a minute in the last hour; the first minute a page sees is not news.
-function announceMinute(fragment, minutes) {
+// Once a minute in the last hour, at the moment the countdown shows the whole minute ("05:00" is
+// "in 5 minutes"), so what is spoken is what is shown; a minute reached by a jump (a tab that slept)
+// is skipped. The first minute a page sees is not news.
+function announceMinute(fragment, seconds) {
+  const minutes = Math.ceil(seconds / 60);
   const last = announcedMinutes.get(fragment.id);
   announcedMinutes.set(fragment.id, minutes);
-  if (last === undefined || last === minutes || minutes > 60) return;
+  if (last === undefined || last === minutes || seconds % 60 !== 0 || seconds >= 3600) return;
   announce(fragment, `Joining opens in ${minutes} minute${minutes === 1 ? "" : "s"}.`);
 }
 

@@ -1,8 +1,11 @@
-"""Forms for registering and logging in.
+"""Forms for registering and logging in, and the time zone list the settings page shares.
 
 They check only what a form can see (a field is filled in, the passwords match);
 the account rules themselves live in `meetapp.services.accounts` and `.registration`.
 """
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,8 +19,52 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, EqualTo, InputRequired, Length
 
-from meetapp.domain.timeutil import timezone_names
+from meetapp.domain.timeutil import (
+    MAX_TIMEZONE_SEARCH_LENGTH,
+    ListedZone,
+    find_timezones,
+    is_timezone,
+    listed_timezone,
+    listed_timezones,
+    utc_offset,
+)
 from meetapp.services.registration import SELF_SERVICE_ROLES
+
+
+@dataclass(frozen=True)
+class TimezoneSearch:
+    """What the zone list was searched for ("" when it was not), and how many zones matched."""
+
+    text: str = ""
+    matches: int = 0
+
+
+def zone_choice(zone: ListedZone, now: datetime) -> SelectChoice:
+    label = zone.place if zone.name == "UTC" else f"{zone.place} ({utc_offset(zone.name, now)})"
+    # Other names let app.js find the zone a browser calls Asia/Calcutta, and a search for "Calcutta".
+    render_kw = {"data_aliases": " ".join(zone.aliases)} if zone.aliases else {}
+    return SelectChoice(zone.name, label, render_kw, zone.region or None)
+
+
+def offer_timezones(field: SelectField, search: str, now: datetime) -> TimezoneSearch:
+    """Fill `field` with the listed zones, grouped by region, and return what was searched for.
+
+    A search that finds zones narrows the list to them and picks the first, unless the field's zone is one
+    of them; one that finds none leaves the whole list. A zone the field holds that the list does not offer
+    (an older name, saved before) is kept at the top, so nobody's saved zone changes by itself.
+    """
+    search = " ".join(search.split())[:MAX_TIMEZONE_SEARCH_LENGTH]
+    found = find_timezones(search) if search else ()
+    zones = found or listed_timezones()
+    if found and field.data not in {zone.name for zone in found}:
+        field.data = found[0].name
+    choices = [zone_choice(zone, now) for zone in zones]
+    if is_timezone(field.data) and field.data not in {zone.name for zone in zones}:
+        listed = listed_timezone(field.data)
+        label = f"{field.data} (another name for {listed.place})" if listed else field.data
+        choices.insert(0, SelectChoice(field.data, label))
+    field.choices = choices
+    return TimezoneSearch(search, len(found))
 
 
 class LoginForm(FlaskForm):
@@ -42,12 +89,9 @@ class RegistrationForm(FlaskForm):
         validators=[InputRequired("Choose mentor or mentee."), AnyOf(SELF_SERVICE_ROLES, "Choose mentor or mentee.")],
         validate_choice=False,
     )
-    # create_user judges the zone, with a clearer message than "Not a valid choice".
+    # create_user judges the zone, with a clearer message than "Not a valid choice", and takes any IANA
+    # name; the list offers the current ones (offer_timezones, called by the view).
     timezone = SelectField("Time zone", default="UTC", validate_choice=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = list(timezone_names())
 
     def account(self) -> dict[str, str]:
         """The fields as the registration service takes them: text, a field left out as empty."""

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from meetapp.auth import bp
-from meetapp.auth.forms import RegistrationForm
+from meetapp.auth.forms import RegistrationForm, offer_timezones
 from meetapp.domain.account_tokens import InvalidAccountToken
 from meetapp.domain.errors import InvalidRequest
 from meetapp.domain.timeutil import utcnow
@@ -25,17 +25,23 @@ TOO_MANY_LINKS = (
 )
 
 
+def register_page(form: RegistrationForm, search: str = "", **context) -> str:
+    """The form, its zone list narrowed by `search` (the time zone search, without JavaScript)."""
+    found = offer_timezones(form.timezone, search, utcnow())
+    return render_template("auth/register.html", form=form, timezone_search=found, **context)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = RegistrationForm()
     if not form.is_submitted():
-        return render_template("auth/register.html", form=form)
+        return register_page(form, request.args.get("tz_search", ""))
     try:
         rate_limits.count_attempt("register", request.remote_addr or "unknown", "REGISTER_RATE_LIMIT")
     except TooManyAttempts as exc:
-        page = render_template("auth/register.html", form=form, failure=TOO_MANY_REGISTRATIONS)
+        page = register_page(form, failure=TOO_MANY_REGISTRATIONS)
         return page, 429, {"Retry-After": str(exc.retry_after)}
     account = form.account()
     if form.validate():
@@ -53,7 +59,7 @@ def register():
         field = getattr(form, name)
         if not field.errors:
             field.errors.append(message)
-    return render_template("auth/register.html", form=form), 400
+    return register_page(form), 400
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])

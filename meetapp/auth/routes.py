@@ -8,9 +8,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetapp.auth import bp, devices
 from meetapp.auth.forms import LoginForm, LogoutForm
+from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.timeutil import utcnow
 from meetapp.models import normalise_email
 from meetapp.services.accounts import find_user_by_email
+from meetapp.services.joining import read_link
 from meetapp.services.logins import log_in, log_out
 from meetapp.web import rate_limits
 from meetapp.web.errors import MESSAGES, error_page
@@ -30,6 +32,32 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def session_to_join(next_path: str | None) -> str | None:
+    """ "Standard with Dr. Amara Okafor" when `next_path` is a genuine, current join link, from the view of
+    the participant it was made for; None for any other page.
+
+    Whoever opens such a link holds what was mailed to that participant, so naming the session tells them
+    nothing new. A tampered, made-up, revoked or cancelled session's link names nothing, and costs no query
+    before its signature is checked (read_link).
+    """
+    prefix = url_for("join.enter", token="")
+    if not next_path or not next_path.startswith(prefix):
+        return None
+    claim, session = read_link(next_path.removeprefix(prefix), utcnow())
+    if (
+        session is None
+        or claim.link_version != session.link_version
+        or session.status not in (SessionStatus.PENDING, SessionStatus.CONFIRMED)
+        or claim.user_id not in (session.mentor_id, session.mentee_id)
+    ):
+        return None
+    return f"{session.session_type.name} with {session.other_participant(claim.user_id).name}"
+
+
+def login_page(form: LoginForm, **context) -> str:
+    return render_template("auth/login.html", form=form, joining=session_to_join(form.next.data), **context)
 
 
 def submitted_account() -> str:
@@ -76,9 +104,9 @@ def login():
         locked_for = rate_limits.count_failed_login(request.remote_addr, submitted_account(), device)
         if locked_for is not None and user is not None:
             devices.tell_owner_of_lockout(user, locked_for)
-        return render_template("auth/login.html", form=form, failure=WRONG_CREDENTIALS)
+        return login_page(form, failure=WRONG_CREDENTIALS)
     form.next.data = safe_next(form.next.data) or ""
-    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+    return login_page(form), 400 if form.errors else 200
 
 
 @bp.errorhandler(429)
@@ -88,7 +116,7 @@ def too_many_attempts(error):
     form = LoginForm()
     form.next.data = safe_next(form.next.data) or ""
     headers = {"Retry-After": str(error.retry_after)} if getattr(error, "retry_after", None) else {}
-    return render_template("auth/login.html", form=form, failure=TOO_MANY_ATTEMPTS), 429, headers
+    return login_page(form, failure=TOO_MANY_ATTEMPTS), 429, headers
 
 
 @bp.get("/logout")

@@ -12,13 +12,14 @@ from meetapp.domain.errors import InvalidRequest, NotMentor
 from meetapp.domain.meeting_url import InvalidMeetingUrl, check_meeting_url
 from meetapp.domain.video import (
     GOOGLE,
-    JITSI,
+    KIND_MANUAL,
     MANUAL,
     PROVIDER_LABELS,
     PROVIDERS,
     ZOOM,
     not_connected_notice,
-    preview_url,
+    provider_for,
+    room_url,
 )
 from meetapp.extensions import db
 from meetapp.models import MentorProfile, User
@@ -34,7 +35,8 @@ MAX_EMAIL_LENGTH = 254
 # The mentor's account on each provider: its field (in errors), and what to call it.
 ACCOUNT_FIELDS = {ZOOM: "zoom_user", GOOGLE: "google_user"}
 ACCOUNT_NAMES = {ZOOM: "Zoom user", GOOGLE: "Google Workspace user"}
-# What a session's address looks like when the provider's API makes a meeting for each one.
+# What a session's address looks like when the provider's API makes a meeting for each one. "…" stands
+# for the part each session gets of its own: never an address that looks real (see example_room_address).
 EXAMPLE_ADDRESSES = {ZOOM: "https://zoom.us/j/…", GOOGLE: "https://meet.google.com/…"}
 
 
@@ -54,6 +56,11 @@ class VideoSettings:
     connection_error: str | None = None
     # Whether the provider's API makes a meeting for each session (Zoom or Google Meet, connected, account set).
     external: bool = False
+
+    @property
+    def not_connected(self) -> bool:
+        """Whether the choice is Zoom or Google Meet without credentials, so its sessions meet on Jitsi."""
+        return self.provider in ACCOUNT_FIELDS and not is_connected(self.provider)
 
 
 @dataclass(frozen=True)
@@ -85,22 +92,32 @@ def checks_connection(provider: object) -> bool:
     return provider in ACCOUNT_FIELDS and is_connected(provider)
 
 
+def example_room_address() -> str:
+    """The form of a session's Jitsi room address: "https://meet.jit.si/meetapp-session-…", where each session
+    gets its own random name in place of "…". A real-looking made-up room would pass for an address to use."""
+    settings = jitsi_settings()
+    return room_url(f"{settings.room_prefix}-session-…", settings)
+
+
 def describe(
     provider: str, manual_url: str | None, *, zoom_user: str | None = None, google_user: str | None = None, **extra
 ) -> VideoSettings:
-    """The settings with an example address; never calls a provider's API."""
+    """The settings with the form of a session's address; never calls a provider's API."""
     account = {ZOOM: zoom_user, GOOGLE: google_user}.get(provider)
     external = False
     if checks_connection(provider) and (account or not needs_provider_user(provider)):
         address, notice, external = EXAMPLE_ADDRESSES[provider], None, True
     elif checks_connection(provider):
-        address, _ = preview_url(JITSI, None, jitsi_settings())
+        address = example_room_address()
         notice = (
             f"Enter your {ACCOUNT_NAMES[provider]} to have {PROVIDER_LABELS[provider]} meetings made;"
             " until then sessions use Jitsi."
         )
     else:
-        address, notice = preview_url(provider, manual_url, jitsi_settings())
+        # The mentor's own link is theirs to see; anything else meets in a Jitsi room of its own.
+        meeting = provider_for(provider, manual_url, jitsi_settings()).create_meeting()
+        address = meeting.url if meeting.kind == KIND_MANUAL else example_room_address()
+        notice = meeting.notice
     return VideoSettings(
         provider=provider,
         manual_url=manual_url,
@@ -191,12 +208,19 @@ def refusal_field(provider: str) -> str:
 
 
 def preview(
-    user: User, provider: object, manual_url: object, *, zoom_user: object = UNCHANGED, google_user: object = UNCHANGED
+    user: User,
+    provider: object,
+    manual_url: object,
+    *,
+    zoom_user: object = UNCHANGED,
+    google_user: object = UNCHANGED,
+    check_with_provider: bool = True,
 ) -> VideoSettings:
     """What a session would get with this (unsaved) choice; InvalidRequest explains a bad one.
 
-    A connected Zoom or Google Meet choice is checked with the provider, and the answer is in `connection`
-    or `connection_error`; an account that is refused, or not given yet, is not an InvalidRequest here.
+    A connected Zoom or Google Meet choice is checked with the provider (unless not `check_with_provider`), and the
+    answer is in `connection` or `connection_error`; an account that is refused, or not given yet, is not an
+    InvalidRequest here.
     """
     profile = profile_of(user)
     try:
@@ -217,7 +241,7 @@ def preview(
         )
     connection, problem = None, None
     ready = choice.account(choice.provider) or not needs_provider_user(choice.provider)
-    if checks_connection(choice.provider) and ready:
+    if check_with_provider and checks_connection(choice.provider) and ready:
         try:
             connection = ask_provider(choice)
         except ProviderError as exc:

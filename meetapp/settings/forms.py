@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectF
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from meetapp.domain.meeting_url import MAX_URL_LENGTH
-from meetapp.domain.timeutil import is_timezone, timezone_names
+from meetapp.domain.timeutil import is_timezone
 from meetapp.domain.video import GOOGLE, ZOOM
 from meetapp.services.video_settings import MAX_EMAIL_LENGTH, UNCHANGED, needs_account, provider_choices
 
@@ -26,11 +26,8 @@ class ProfileForm(FlaskForm):
         "Name",
         validators=[DataRequired("Enter your name."), Length(max=120, message="Keep the name under 120 characters.")],
     )
+    # Any IANA name is accepted; the list offers the current ones (auth.forms.offer_timezones, called by the view).
     timezone = SelectField("Time zone", validators=[known_timezone], validate_choice=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = list(timezone_names())
 
 
 class TokenForm(FlaskForm):

@@ -5,6 +5,7 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from meetapp.auth import devices
+from meetapp.auth.forms import offer_timezones
 from meetapp.domain.errors import Forbidden, InvalidRequest
 from meetapp.domain.timeutil import utcnow
 from meetapp.domain.video import GOOGLE, MANUAL, PROVIDER_LABELS, ZOOM
@@ -42,10 +43,14 @@ def not_allowed(exc: Forbidden):
     return error_page(403, "Not allowed", exc.message)
 
 
-def render_settings(*, profile_form=None, status: int = 200):
+def render_settings(*, profile_form=None, timezone_search: str = "", status: int = 200):
+    """The settings page; `timezone_search` narrows the zone list (the search without JavaScript)."""
     if profile_form is None:
         profile_form = ProfileForm(formdata=None, name=current_user.name, timezone=current_user.timezone)
-    response = make_response(render_template("settings/index.html", profile_form=profile_form), status)
+    found = offer_timezones(profile_form.timezone, timezone_search, utcnow())
+    response = make_response(
+        render_template("settings/index.html", profile_form=profile_form, timezone_search=found), status
+    )
     # A person's own details: no cache keeps them for whoever uses the browser after a logout.
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -54,7 +59,7 @@ def render_settings(*, profile_form=None, status: int = 200):
 @bp.get("/")
 @login_required
 def index():
-    return render_settings()
+    return render_settings(timezone_search=request.args.get("tz_search", ""))
 
 
 @bp.post("/profile")
@@ -183,16 +188,63 @@ def video_form(current: video_settings.VideoSettings, **kwargs) -> VideoSettings
     )
 
 
-def render_video(form: VideoSettingsForm, current: video_settings.VideoSettings, *, preview=None, status: int = 200):
-    """The video settings page; `preview` is what the form's choice gives, None while the choice has errors."""
+def form_preview(form: VideoSettingsForm, *, check_with_provider: bool = True):
+    """What the form's choice gives, for the preview: (the settings or None, what is wrong or None).
+
+    A refused link is said in the preview, as what was typed. A problem with the account goes next to the
+    account field, where there is one.
+    """
+    provider = form.provider.data
+    # Another provider takes the link and account fields away, so what was typed there no longer counts.
+    unchanged = video_settings.UNCHANGED
+    manual_url = form.manual_url_or_unchanged() if provider == MANUAL else unchanged
+    accounts = {ZOOM: unchanged, GOOGLE: unchanged}
+    if provider in accounts:
+        # An account that a save has just refused is not one that sessions can meet as.
+        refused = form.account_fields()[provider].errors
+        accounts[provider] = None if refused else form.account_or_unchanged(provider)
+    preview, problem = None, None
+    try:
+        preview = video_settings.preview(
+            current_user,
+            provider,
+            manual_url,
+            zoom_user=accounts[ZOOM],
+            google_user=accounts[GOOGLE],
+            check_with_provider=check_with_provider,
+        )
+    except InvalidRequest as exc:
+        typed = isinstance(manual_url, str) and manual_url.strip()
+        if typed and "manual_url" in exc.fields:
+            problem = f"This link cannot be used: {exc.fields['manual_url']}"
+        # Just switched to "My own meeting link" with none saved: wait for the link before complaining.
+        elif manual_url is not unchanged or set(exc.fields) != {"manual_url"}:
+            problem = " ".join(exc.fields.values())
+    account = form.account_field()
+    if preview and preview.connection_error:
+        if account is None:
+            problem = preview.connection_error
+        elif preview.connection_error not in account.errors:
+            # An unvalidated field's errors are still an empty tuple.
+            account.errors = [*account.errors, preview.connection_error]
+    return preview, problem
+
+
+def render_video(
+    form: VideoSettingsForm,
+    *,
+    preview: video_settings.VideoSettings | None = None,
+    problem: str | None = None,
+    status: int = 200,
+):
+    """The video settings page; `preview` is what the form's choice gives, and `problem` why it gives none."""
     response = make_response(
         render_template(
             "settings/video.html",
             form=form,
-            current=current,
             not_connected={value: note for value, _, note in video_settings.provider_choices() if note},
             preview=preview,
-            preview_error=None,
+            preview_error=problem,
         ),
         status,
     )
@@ -226,7 +278,7 @@ def saved_message(saved: video_settings.VideoSettings, applied: bool) -> str:
 def video():
     current = video_settings.current_settings(current_user)
     form = video_form(current, formdata=None, provider=current.provider)
-    return render_video(form, current, preview=current)
+    return render_video(form, preview=current)
 
 
 @bp.post("/video")
@@ -255,7 +307,9 @@ def save_video():
             if saved.warning:
                 flash(saved.warning, "warning")
             return redirect(url_for("settings.video"))
-    return render_video(form, current, status=400)
+    # The preview describes what was typed, as it did while typing; the provider was asked by the save already.
+    preview, problem = form_preview(form, check_with_provider=False)
+    return render_video(form, preview=preview, problem=problem, status=400)
 
 
 @bp.post("/video/preview")
@@ -266,30 +320,8 @@ def preview_video():
     A connected Zoom or Google Meet choice is checked with the provider, and the answer shown next to the
     account field. Always 200: a refused link is shown in the preview, which htmx only swaps on success.
     """
-    current = video_settings.current_settings(current_user)
-    form = video_form(current)
-    provider = form.provider.data
-    # Another provider takes the link and account fields away, so what was typed there no longer counts.
-    unchanged = video_settings.UNCHANGED
-    manual_url = form.manual_url_or_unchanged() if provider == MANUAL else unchanged
-    zoom_user = form.account_or_unchanged(ZOOM) if provider == ZOOM else unchanged
-    google_user = form.account_or_unchanged(GOOGLE) if provider == GOOGLE else unchanged
-    preview, problem = None, None
-    try:
-        preview = video_settings.preview(
-            current_user, provider, manual_url, zoom_user=zoom_user, google_user=google_user
-        )
-    except InvalidRequest as exc:
-        # Just switched to "My own meeting link" with none saved: wait for the link before complaining.
-        if manual_url is not unchanged or set(exc.fields) != {"manual_url"}:
-            problem = " ".join(exc.fields.values())
-    account = form.account_field()
-    if preview and preview.connection_error:
-        if account is not None:
-            # Not validated, so the field's errors are still an empty tuple.
-            account.errors = [*account.errors, preview.connection_error]
-        else:
-            problem = preview.connection_error
+    form = video_form(video_settings.current_settings(current_user))
+    preview, problem = form_preview(form)
     response = make_response(
         render_template("settings/_video_details.html", form=form, preview=preview, preview_error=problem)
     )

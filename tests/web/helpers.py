@@ -48,7 +48,6 @@ def redis_app(database_url, key_prefix, **overrides):
 # The video settings page --------------------------------------------------------------
 
 HTMX = {"HX-Request": "true"}
-JITSI_ROOM = re.compile(r"https://meet\.jit\.si/meetapp-session-[a-z0-9]+")
 
 
 def field_errors(page: str, field: str) -> str:

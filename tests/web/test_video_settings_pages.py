@@ -8,7 +8,6 @@ from meetapp.models import MentoringSession, MentorProfile
 from tests.support import MENTEE_EMAIL, MENTOR_EMAIL
 from tests.web.helpers import (
     HTMX,
-    JITSI_ROOM,
     checked_provider,
     field_errors,
     logged_in_csrf_client,
@@ -18,6 +17,10 @@ from tests.web.helpers import (
 )
 
 LINK_FIELD = 'name="manual_url"'
+# The form of a session's room address: "…" for each session's own name, never a real-looking room.
+EXAMPLE_ROOM = '<code class="preview-url">https://meet.jit.si/meetapp-session-…</code>'
+A_REAL_LOOKING_ROOM = re.compile(r"meet\.jit\.si/meetapp-session-[a-z0-9]")
+ZOOM_NOTICE = "Zoom is not connected; sessions use Jitsi."
 BOOKING = {"startsAt": "2026-11-24T15:00:00Z", "durationMinutes": 60}
 
 
@@ -54,8 +57,9 @@ def test_video_page_starts_with_jitsi_and_no_link_field(client, auth, mentor):
     assert "Google Meet is not connected; sessions use Jitsi." in page
     assert "Zoom is not connected; sessions use Jitsi." in page
     assert "My own meeting link" in page
-    assert JITSI_ROOM.search(page.split("Sessions will meet at:")[1])
-    assert "(each session gets its own room)" in page
+    assert EXAMPLE_ROOM in page.split("Sessions will meet at:")[1]
+    assert not A_REAL_LOOKING_ROOM.search(page)
+    assert "(each session gets its own room, with its own name where the “…” is)" in page
     assert 'hx-post="/settings/video/preview" hx-trigger="change" hx-target="#video-details"' in page
     assert "Right now:" not in page
 
@@ -88,8 +92,13 @@ def test_choosing_zoom_saves_and_says_sessions_use_jitsi(client, auth, app, ment
     assert saved_choice(app, mentor) == ("zoom", None)
     page = client.get("/settings/video").get_data(as_text=True)
     assert '<p class="flash flash-success">Saved. Zoom is not connected; sessions use Jitsi.</p>' in page
-    assert "<strong>Right now:</strong> Zoom is not connected; sessions use Jitsi." in page
     assert checked_provider(page) == "zoom"
+    # Said once on the page, by the Zoom choice: neither a "Right now" box nor the preview repeats it.
+    again = client.get("/settings/video").get_data(as_text=True)
+    assert again.count(ZOOM_NOTICE) == 1
+    assert f'<span class="choice-note choice-note-warning" id="provider-2-note">{ZOOM_NOTICE}</span>' in again
+    assert "Right now:" not in again
+    assert EXAMPLE_ROOM in again
     assert LINK_FIELD not in page
 
 
@@ -144,6 +153,32 @@ def test_a_dangerous_link_is_refused_next_to_the_field(client, auth, app, mentor
     assert saved_choice(app, mentor) == ("manual", "https://zoom.us/j/999")
 
 
+def test_after_a_refused_link_the_preview_says_why_that_link_cannot_be_used(client, auth, app, mentor):
+    auth.login(MENTOR_EMAIL)
+    page = save(client, provider="manual", manual_url="http://zoom.us/j/1").get_data(as_text=True)
+    assert re.search(r'<input [^>]*name="manual_url"[^>]*value="http://zoom.us/j/1"', page)
+    assert preview_error(page) == "This link cannot be used: Only https:// links are accepted."
+    assert "Enter your meeting link" not in page
+    # The live preview says the same while the link is typed.
+    fragment = preview(client, provider="manual", manual_url="http://zoom.us/j/1").get_data(as_text=True)
+    assert preview_error(fragment) == "This link cannot be used: Only https:// links are accepted."
+
+
+def test_after_an_unknown_provider_the_preview_says_so_too(client, auth, mentor):
+    auth.login(MENTOR_EMAIL)
+    page = save(client, provider="skype").get_data(as_text=True)
+    assert preview_error(page) == "Choose Jitsi, Google Meet, Zoom or your own meeting link."
+    assert "Enter your meeting link" not in page
+
+
+def test_the_example_address_is_the_same_form_every_time_and_in_the_api(client, auth, api_as, mentor):
+    auth.login(MENTOR_EMAIL)
+    first, second = (client.get("/settings/video").get_data(as_text=True) for _ in range(2))
+    assert EXAMPLE_ROOM in first and EXAMPLE_ROOM in second
+    body = api_as(mentor).get("/api/mentoring/me/video-settings").json
+    assert body["previewUrl"] == "https://meet.jit.si/meetapp-session-…"
+
+
 def test_an_unknown_host_is_saved_with_a_warning(client, auth, app, mentor):
     auth.login(MENTOR_EMAIL)
     response = save(client, provider="manual", manual_url="https://example.org/room")
@@ -184,16 +219,17 @@ def test_preview_for_jitsi_is_an_example_room_in_a_fragment(client, auth, app, m
     assert fragment.lstrip().startswith('<div id="video-details"')
     assert "<html" not in fragment
     assert LINK_FIELD not in fragment
-    address = re.search(r'<code class="preview-url">([^<]*)</code>', fragment).group(1)
-    assert address.startswith("https://meet.jit.si/meetapp-session-")
-    assert "(each session gets its own room)" in fragment
+    assert EXAMPLE_ROOM in fragment
+    assert not A_REAL_LOOKING_ROOM.search(fragment)
+    assert "(each session gets its own room, with its own name where the “…” is)" in fragment
 
 
-def test_preview_for_zoom_says_it_is_not_connected(client, auth, app, mentor):
+def test_preview_for_zoom_shows_the_jitsi_room_it_falls_back_to(client, auth, app, mentor):
     auth.login(MENTOR_EMAIL)
     fragment = preview(client, provider="zoom", manual_url="javascript:half-typed").get_data(as_text=True)
-    assert '<p class="preview-notice">Zoom is not connected; sessions use Jitsi.</p>' in fragment
-    assert JITSI_ROOM.search(fragment)
+    # The Zoom choice on the page says it is not connected; the fragment swapped in beside it does not repeat it.
+    assert ZOOM_NOTICE not in fragment
+    assert EXAMPLE_ROOM in fragment
     assert preview_error(fragment) == ""
     assert saved_choice(app, mentor) == ("jitsi", None)
 
