@@ -244,18 +244,36 @@ def within(delta: timedelta) -> str:
 
 
 def countdown(seconds: int) -> str:
-    if seconds >= 2 * 86400:
-        return f"{seconds // 86400} days"
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+    """meetapp.domain.countdown's one format: '2 days 4 hours', '5 hours 12 minutes', '04:41'."""
+    if seconds < 3600:
+        return f"{seconds // 60:02d}:{seconds % 60:02d}"
+    if seconds >= 86400:
+        big, unit, small, small_unit = seconds // 86400, "day", seconds % 86400 // 3600, "hour"
+    else:
+        big, unit, small, small_unit = seconds // 3600, "hour", seconds % 3600 // 60, "minute"
+    text = f"{big} {unit}{'' if big == 1 else 's'}"
+    return f"{text} {small} {small_unit}{'' if small == 1 else 's'}" if small else text
+
+
+def opens_note(opens_at: datetime, now: datetime, zone: ZoneInfo) -> str:
+    """'(your time)' today, '(Tue 8 Dec, your time)' another day: the opening time's one sentence."""
+    local = opens_at.astimezone(zone)
+    if local.date() == now.astimezone(zone).date():
+        return "(your time)"
+    day = f"{local:%a} {local.day} {local:%b}"
+    return f"({day if local.year == now.astimezone(zone).year else f'{day} {local.year}'}, your time)"
 
 
 # Templates, compiled once -------------------------------------------------------------------
 
 STATUS_HTML = """\
+{% if access.state == "too_early" %}
+{% set announce_text = "Joining opens at " ~ access.opens_at.astimezone(zone).strftime("%H:%M") ~ " " ~ opens_note ~ "." %}
+{% else %}
+{% set announce_text = access.message %}
+{% endif %}
 <div class="join-state join-state-{{ access.state | replace('_', '-') }}" id="join-state-{{ row.session_id }}"
-     data-join-state="{{ access.state }}" data-announce-text="{{ access.message }}"
+     data-join-state="{{ access.state }}" data-announce-text="{{ announce_text }}"
 {% if not access.final %}
      hx-get="/sessions/{{ row.session_id }}/status" hx-trigger="load delay:{{ access.poll_seconds }}s, refresh"
      hx-swap="outerHTML" hx-sync="this:drop"
@@ -264,7 +282,8 @@ STATUS_HTML = """\
 {% if access.state == "too_early" %}
   <p class="join-state-headline" role="timer" data-countdown-until="{{ access.opens_at | iso_z }}">Opens in \
 <span class="join-countdown" data-countdown-text>{{ access.until_open | countdown }}</span></p>
-  <p class="join-state-message">{{ access.message }}</p>
+  <p class="join-state-message">Joining opens at <time datetime="{{ access.opens_at | iso_z }}">\
+{{ access.opens_at.astimezone(zone).strftime("%H:%M") }}</time> {{ opens_note }}.</p>
 {% elif access.state == "available" %}
   <a class="button button-primary button-join" href="{{ join_path }}" data-join-link>Join\
 <span class="visually-hidden"> {{ row.type_name }} with {{ other }}</span></a>
@@ -346,7 +365,8 @@ def shown(row: Listed, now: datetime, zone: ZoneInfo) -> dict:
     access = access_of(row, now, zone)
     path = join_path(row, short_lived=True) if access.state == "available" else None
     other = row.mentor_name if row.viewer_id == row.mentee_id else row.mentee_name
-    return {"row": row, "access": access, "join_path": path, "other": other, "zone": zone}
+    note = opens_note(access.opens_at, now, zone)
+    return {"row": row, "access": access, "join_path": path, "other": other, "zone": zone, "opens_note": note}
 
 
 # The routes ---------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from meetapp.domain.access import countdown_text
-from meetapp.domain.timeutil import iso_z, to_local, utcnow
+from meetapp.domain.attendance import AttemptGroup, group_attempts
+from meetapp.domain.countdown import countdown_text
+from meetapp.domain.timeutil import iso_z, other_day, to_local, utcnow
 
 
 def viewer_timezone() -> str:
@@ -37,6 +38,37 @@ def local_time(context: Context, value: datetime) -> str:
 @pass_context
 def zone_abbreviation(context: Context, value: datetime) -> str:
     return to_local(value, _zone(context)).strftime("%Z")
+
+
+def _page_now(context: Context) -> datetime:
+    now = context.get("page_now")
+    return now if now is not None else utcnow()
+
+
+@pass_context
+def day_unless_today(context: Context, value: datetime) -> str:
+    """'Tue 8 Dec' when `value` is not today in the viewer's zone, else '' (today goes without saying)."""
+    return other_day(value, _page_now(context), _zone(context)) or ""
+
+
+@pass_context
+def local_moment(context: Context, value: datetime, since: datetime | None = None) -> str:
+    """'14:02' today, 'Tue 8 Dec, 14:02' on another day, in the viewer's zone.
+
+    With `since` (the start of a range), the day is given only where it differs from that one's:
+    '14:02–14:03', not '14:02–Tue 8 Dec, 14:03'.
+    """
+    zone = _zone(context)
+    day = other_day(value, since if since is not None else _page_now(context), zone)
+    clock = to_local(value, zone).strftime("%H:%M")
+    return f"{day}, {clock}" if day else clock
+
+
+def attempt_groups(rows: list[tuple]) -> list[tuple[AttemptGroup, object]]:
+    """services.joining.attendance_of's (event, person) rows as (group, person): one line per run
+    of repeated attempts (domain.attendance.group_attempts)."""
+    people = {event.user_id: person for event, person in rows}
+    return [(group, people[group.first.user_id]) for group in group_attempts(event for event, _ in rows)]
 
 
 def session_path(endpoint: str, session_id: str) -> str:
@@ -66,8 +98,10 @@ def viewer_context() -> dict:
 
 def server_clock() -> dict:
     """The server's time on every page (`<body data-server-now-ms>`): app.js counts down to opening
-    times by it, so the browser's own clock never matters and fragments need no time of their own."""
-    return {"server_now_ms": int(utcnow().timestamp() * 1000)}
+    times by it, so the browser's own clock never matters and fragments need no time of their own.
+    The same reading is `page_now`, by which the filters tell what "today" is."""
+    now = utcnow()
+    return {"server_now_ms": int(now.timestamp() * 1000), "page_now": now}
 
 
 def register(app: Flask) -> None:
@@ -76,6 +110,9 @@ def register(app: Flask) -> None:
     app.add_template_filter(zone_abbreviation, "zone")
     app.add_template_filter(iso_z, "iso_z")
     app.add_template_filter(countdown_text, "countdown")
+    app.add_template_filter(day_unless_today, "day_unless_today")
+    app.add_template_filter(local_moment, "local_moment")
+    app.add_template_filter(attempt_groups, "attempt_groups")
     app.add_template_global(viewer_timezone, "viewer_timezone")
     app.add_template_global(session_path, "session_path")
     app.context_processor(viewer_context)

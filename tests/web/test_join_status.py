@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from meetapp.domain.scheduling import SessionStatus
 from meetapp.extensions import db
 from meetapp.models import MentoringSession
 from tests.support import PASSWORD, counted_queries, table_read_by
@@ -53,6 +54,12 @@ def countdown_of(fragment: str) -> str:
     return re.search(r"data-countdown-text>([^<]*)</span>", fragment).group(1)
 
 
+def message_of(fragment: str) -> str:
+    """The fragment's sentence under its headline, as text."""
+    match = re.search(r'<p class="join-state-message">(.*?)</p>', fragment, re.S)
+    return " ".join(re.sub(r"<[^>]+>", "", match.group(1)).split())
+
+
 def join_link_of(fragment: str) -> str:
     return re.search(r'<a class="button button-primary button-join" href="(/join/[^"]+)"', fragment).group(1)
 
@@ -85,8 +92,12 @@ def test_too_early_counts_down_to_the_window_and_polls_within_a_minute(client, a
     assert f'hx-get="/sessions/{booked}/status"' in opening_tag(fragment)
     assert 'hx-swap="outerHTML"' in opening_tag(fragment)
     assert "/join/" not in fragment
-    # 09:45 UTC is 04:45 in the mentee's New York.
-    assert "Joining opens at 04:45 (in 45 minutes)." in fragment
+    # 09:45 UTC is 04:45 in the mentee's New York: the clock time, said once, with no duration of its own.
+    assert message_of(fragment) == "Joining opens at 04:45 (your time)."
+    assert '<time datetime="2026-11-23T09:45:00Z">04:45</time>' in fragment
+    assert fragment.count("Joining opens") == 2  # the sentence, and the same words for the live region
+    assert 'data-announce-text="Joining opens at 04:45 (your time)."' in opening_tag(fragment)
+    assert "(in " not in fragment
 
 
 def test_half_a_minute_before_opening_the_poll_lands_just_after_it(client, auth, clock, booked):
@@ -113,19 +124,35 @@ def test_the_countdown_is_timed_to_the_millisecond_by_the_pages_server_clock(cli
 
 
 @pytest.mark.parametrize(
-    ("starts_at", "shown"),
+    ("starts_at", "shown", "sentence"),
     [
-        ("2026-11-23T13:00:00Z", "3:45:00"),
-        ("2026-11-24T21:00:00Z", "35:45:00"),
-        ("2026-11-26T10:00:00Z", "3 days"),
+        ("2026-11-23T13:00:00Z", "3 hours 45 minutes", "Joining opens at 07:45 (your time)."),
+        # 20:45 UTC is 15:45 in New York, still Monday there.
+        ("2026-11-23T21:00:00Z", "11 hours 45 minutes", "Joining opens at 15:45 (your time)."),
+        # 05:15 UTC on Tuesday is 00:15 on Tuesday in New York: not today any more, so the day is given.
+        ("2026-11-24T05:30:00Z", "20 hours 15 minutes", "Joining opens at 00:15 (Tue 24 Nov, your time)."),
+        ("2026-11-24T21:00:00Z", "1 day 11 hours", "Joining opens at 15:45 (Tue 24 Nov, your time)."),
+        ("2026-11-26T10:00:00Z", "3 days", "Joining opens at 04:45 (Thu 26 Nov, your time)."),
+        ("2027-01-04T10:00:00Z", "42 days", "Joining opens at 04:45 (Mon 4 Jan 2027, your time)."),
     ],
 )
-def test_a_far_window_counts_in_hours_then_days(client, auth, clock, api_as, mentor, mentee, starts_at, shown):
+def test_a_far_window_counts_in_hours_then_days_and_names_the_day(
+    client, auth, clock, api_as, mentor, mentee, starts_at, shown, sentence
+):
     session_id = book(api_as, mentee, mentor, starts_at)["id"]
     auth.login(MENTEE_EMAIL)
     fragment = fragment_of(status(client, session_id).get_data(as_text=True), session_id)
     assert countdown_of(fragment) == shown
+    assert message_of(fragment) == sentence
     assert trigger_of(fragment) == "load delay:60s, refresh"
+
+
+def test_the_opening_time_is_in_the_viewers_own_zone(client, auth, clock, booked):
+    # The mentor is in Berlin: 09:45 UTC is 10:45 there; the countdown is the same for both.
+    auth.login(MENTOR_EMAIL)
+    fragment = fragment_of(status(client, booked).get_data(as_text=True), booked)
+    assert message_of(fragment) == "Joining opens at 10:45 (your time)."
+    assert countdown_of(fragment) == "45:00"
 
 
 def test_when_the_window_opens_the_fragment_offers_a_join_link_that_works(app, client, auth, clock, booked):
@@ -176,6 +203,19 @@ def test_a_cancelled_session_stops_polling(client, auth, clock, api_as, booked, 
     fragment = fragment_of(polled.get_data(as_text=True), booked)
     assert 'data-join-state="cancelled"' in fragment and "Cancelled" in fragment
     assert trigger_of(fragment) is None
+
+
+def test_a_declined_request_says_so_and_stops_polling(app, client, auth, clock, api_as, mentor, mentee):
+    session_id = book(api_as, mentee, mentor, confirm=False)["id"]
+    with app.app_context():
+        db.session.get(MentoringSession, session_id).status = SessionStatus.DECLINED
+        db.session.commit()
+    auth.login(MENTEE_EMAIL)
+    polled = status(client, session_id, headers=HTMX)
+    assert polled.status_code == 286
+    fragment = fragment_of(polled.get_data(as_text=True), session_id)
+    assert '<p class="join-state-headline">Declined</p>' in fragment and "Cancelled" not in fragment
+    assert trigger_of(fragment) is None and "/join/" not in fragment
 
 
 def test_a_pending_session_polls_every_minute_for_the_confirmation(client, auth, clock, api_as, mentor, mentee):
@@ -289,7 +329,7 @@ def test_the_session_page_carries_the_same_fragment(client, auth, clock, booked)
 def test_a_confirmation_by_htmx_turns_the_panels_fragment_into_a_countdown(client, auth, clock, api_as, mentor, mentee):
     session_id = book(api_as, mentee, mentor, confirm=False)["id"]
     auth.login(MENTOR_EMAIL)
-    assert "Waiting for confirmation" in fragment_of(client.get(f"/sessions/{session_id}").get_data(as_text=True), session_id)
+    assert 'data-join-state="too_early"' not in client.get(f"/sessions/{session_id}").get_data(as_text=True)
     panel = client.post(f"/sessions/{session_id}/confirm", headers=HTMX).get_data(as_text=True)
     assert countdown_of(fragment_of(panel, session_id)) == "45:00"
 
@@ -349,9 +389,11 @@ def test_the_dashboard_query_count_does_not_grow_with_sessions(app, client, auth
             api_as(mentee).post(f"/api/mentoring/session/{session['id']}/cancel", json={"reason": "clash"})
     with_eight = count_dashboard_queries(app, client)
     page = client.get("/").get_data(as_text=True)
-    assert page.count('<div class="join-state ') == 8
+    # The cancelled one is folded away without a status of its own.
+    assert page.count('<div class="join-state ') == 7
+    assert "Cancelled and declined (1)" in page
     assert join_link_of(fragment_of(page, first)).startswith("/join/")
-    assert {"too_early", "pending", "cancelled", "available"} <= set(re.findall(r'data-join-state="(\w+)"', page))
+    assert {"too_early", "pending", "available"} <= set(re.findall(r'data-join-state="(\w+)"', page))
     assert with_eight == with_one
 
 
