@@ -1,4 +1,5 @@
-"""Pages for admins: the mail queue, with a retry for mails that failed for good, and the mentors to approve or suspend."""
+"""Pages for admins: a home, every session and person searched and paged, the mail queue with a retry
+for mails that failed for good, the mentors to approve or suspend, and the log of what admins did."""
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from meetapp.domain.timeutil import utcnow
 from meetapp.extensions import db
 from meetapp.models import User
-from meetapp.services import passwords, registration
+from meetapp.services import admin_log, passwords, registration
 from meetapp.services.accounts import create_user
 from tests.e2e.browser import AXE, MEETING_URL, LiveServer, Person, log_in, new_context, serve
 from tests.support import PASSWORD
@@ -75,6 +75,9 @@ def site(browser, axe_script, tmp_path_factory):
                 email="una@example.com", name="Una New", role="mentee", password=PASSWORD, self_registered=True
             )
             confirm_token = registration.confirmation_token(newcomer, utcnow())
+            # A row in the admin log, for the admin home and the log page.
+            admin_log.record(db.session.get(User, admin.id), "mail.retry", "mail:all-failed", utcnow(), "Queued again: mail 1.")
+            db.session.commit()
         people = (("anonymous", None), ("mentee", mentee), ("mentor", mentor), ("outsider", outsider), ("admin", admin))
         for who, person in people:
             context = new_context(browser, server, bypass_csp=True)
@@ -83,12 +86,21 @@ def site(browser, axe_script, tmp_path_factory):
             site.contexts[who] = context
         site.paths = {
             "login": ("anonymous", "/auth/login"),
+            "login via a join link": ("anonymous", "/auth/login?next=" + join_path(server, later, mentee)),
             "register": ("anonymous", "/auth/register"),
+            "register, time zone search": ("anonymous", "/auth/register?tz_search=ber"),
             "forgot password": ("anonymous", "/auth/forgot"),
             "reset password": ("anonymous", f"/auth/reset/{reset_token}"),
             "confirm address": ("anonymous", f"/auth/confirm/{confirm_token}"),
             "security settings": ("mentee", "/settings/security"),
             "admin: mentors": ("admin", "/admin/mentors"),
+            "admin: home": ("admin", "/admin/"),
+            "admin: sessions, a search": ("admin", "/admin/sessions?person=max&status=confirmed"),
+            "admin: sessions, a bad search": ("admin", "/admin/sessions?from=2026-11-25&to=2026-11-24&status=x"),
+            "admin: people": ("admin", "/admin/people"),
+            "admin: mail queue": ("admin", "/admin/mail"),
+            "admin: mail, queued": ("admin", "/admin/mail?status=queued"),
+            "admin: log": ("admin", "/admin/log"),
             "dashboard as mentee": ("mentee", "/"),
             "dashboard as mentor": ("mentor", "/"),
             "booking": ("mentee", "/sessions/new"),
@@ -116,12 +128,21 @@ def join_path(server: LiveServer, session_id: str, person: Person) -> str:
 
 PAGES = {
     "login": 200,
+    "login via a join link": 200,
     "register": 200,
+    "register, time zone search": 200,
     "forgot password": 200,
     "reset password": 200,
     "confirm address": 200,
     "security settings": 200,
     "admin: mentors": 200,
+    "admin: home": 200,
+    "admin: sessions, a search": 200,
+    "admin: sessions, a bad search": 400,
+    "admin: people": 200,
+    "admin: mail queue": 200,
+    "admin: mail, queued": 200,
+    "admin: log": 200,
     "dashboard as mentee": 200,
     "dashboard as mentor": 200,
     "booking": 200,
@@ -161,6 +182,31 @@ def test_booking_form_with_errors_has_no_serious_accessibility_violations(site):
     page.close()
 
 
+# Forms sent empty: each shows its error summary and its fields' errors (issue 20, item 9).
+FORMS_WITH_ERRORS = {
+    "login": ("anonymous", "/auth/login", "Log in"),
+    "register": ("anonymous", "/auth/register", "Create account"),
+    "forgot password": ("anonymous", "/auth/forgot", "Send me a link"),
+    "settings": ("mentee", "/settings/", "Save"),
+    "security: password": ("mentee", "/settings/security", "Change password"),
+}
+
+
+@pytest.mark.parametrize("name", FORMS_WITH_ERRORS, ids=list(FORMS_WITH_ERRORS))
+def test_forms_with_errors_have_no_serious_accessibility_violations(site, name):
+    who, path, button = FORMS_WITH_ERRORS[name]
+    page = site.contexts[who].new_page()
+    try:
+        page.goto(path)
+        if name == "settings":
+            page.get_by_label("Name").fill("")
+        page.get_by_role("button", name=button, exact=True).click()
+        expect(page.locator("[data-error-summary]")).to_be_focused()
+        assert_nothing_serious(page, f"{name} with errors")
+    finally:
+        page.close()
+
+
 def test_video_settings_with_a_refused_link_has_no_serious_accessibility_violations(site):
     page = site.contexts["mentor"].new_page()
     page.goto("/settings/video")
@@ -168,6 +214,15 @@ def test_video_settings_with_a_refused_link_has_no_serious_accessibility_violati
     link.fill("http://zoom.us/j/1")
     expect(page.locator("#video-preview .preview-error")).to_be_visible()
     assert_nothing_serious(page, "video settings, refused link")
+    page.close()
+
+
+def test_dashboard_with_the_cancelled_sessions_unfolded_has_no_serious_accessibility_violations(site):
+    page = site.contexts["mentee"].new_page()
+    page.goto("/")
+    page.locator("details.ended-sessions summary").click()
+    expect(page.locator("details.ended-sessions .session-row")).to_be_visible()
+    assert_nothing_serious(page, "dashboard, cancelled sessions unfolded")
     page.close()
 
 

@@ -120,8 +120,8 @@ def test_an_admin_sees_the_counts_and_the_failed_mail_with_its_error(client, aut
     failed = section(page, "failed-title")
     row = re.search(rf'<tr id="mail-{failed_mail.id}">(.*?)</tr>', failed, re.S).group(1)
     assert "<td>confirmation</td>" in row
-    assert f"<td>{MENTEE_EMAIL}</td>" in row
-    assert f"<code>{failed_mail.session_id}</code>" in row
+    assert f'<td>Max Mentee<br><span class="muted">{MENTEE_EMAIL}</span></td>' in row
+    assert f'<a href="/sessions/{failed_mail.session_id}"><code>{failed_mail.session_id}</code></a>' in row
     assert "<td>10</td>" in row
     assert REFUSED in row
     assert f'action="/admin/mail/{failed_mail.id}/retry"' in row
