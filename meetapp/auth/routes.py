@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetapp.auth import bp, devices
 from meetapp.auth.forms import LoginForm, LogoutForm
-from meetapp.domain.scheduling import SessionStatus
+from meetapp.domain.permissions import join_link_names_session
 from meetapp.domain.timeutil import utcnow
 from meetapp.models import normalise_email
 from meetapp.services.accounts import find_user_by_email
@@ -46,11 +46,13 @@ def session_to_join(next_path: str | None) -> str | None:
     if not next_path or not next_path.startswith(prefix):
         return None
     claim, session = read_link(next_path.removeprefix(prefix), utcnow())
-    if (
-        session is None
-        or claim.link_version != session.link_version
-        or session.status not in (SessionStatus.PENDING, SessionStatus.CONFIRMED)
-        or claim.user_id not in (session.mentor_id, session.mentee_id)
+    if session is None or not join_link_names_session(
+        token_user_id=claim.user_id,
+        token_version=claim.link_version,
+        mentor_id=session.mentor_id,
+        mentee_id=session.mentee_id,
+        link_version=session.link_version,
+        status=session.status,
     ):
         return None
     return f"{session.session_type.name} with {session.other_participant(claim.user_id).name}"

@@ -4,7 +4,7 @@ Views ask these and hand templates the answers as booleans, so a template never 
 out a rule of its own. (Who may change a session is in meetapp.domain.scheduling.)
 """
 from meetapp.domain.access import JoinRefusal
-from meetapp.domain.scheduling import Role
+from meetapp.domain.scheduling import ENDED_STATUSES, Role, SessionStatus
 
 
 def is_participant(user_id: int, mentor_id: int, mentee_id: int) -> bool:
@@ -40,3 +40,16 @@ def refusal_tells_about_session(refusal: JoinRefusal) -> bool:
     else's, tells a stranger nothing about the session it names.
     """
     return refusal in (JoinRefusal.CANCELLED, JoinRefusal.NOT_CONFIRMED, JoinRefusal.TOO_EARLY, JoinRefusal.EXPIRED)
+
+
+def join_link_names_session(
+    *, token_user_id: int, token_version: int, mentor_id: int, mentee_id: int, link_version: int, status: SessionStatus
+) -> bool:
+    """Whether the login page a join link leads to may say which session it opens ("Log in to join
+    Standard with …"): only for a current link of a participant to a session still on. Whoever holds
+    such a link holds what was mailed to that participant, so the name tells them nothing new."""
+    return (
+        token_version == link_version
+        and is_participant(token_user_id, mentor_id, mentee_id)
+        and status not in ENDED_STATUSES
+    )

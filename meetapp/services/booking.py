@@ -181,28 +181,14 @@ def book_session(
         raise AddressNotConfirmed(
             "Confirm your email address first: follow the link we mailed you, or ask for a new one on your dashboard."
         )
-    check = BookingCheck()
-    mentor = None
-    if isinstance(mentor_id, bool) or not isinstance(mentor_id, int):
-        check.add("mentor", "Choose a mentor.")
-    elif mentor_id == mentee.id:
-        check.add("mentor", "You cannot book a session with yourself.")
-    else:
-        mentor = db.session.scalar(sa.select(User).where(User.id == mentor_id, _BOOKABLE))
-        if mentor is None:
-            # A mentor still waiting for approval, or suspended, is as unknown to mentees as nobody.
-            check.add("mentor", "There is no mentor with this id.")
-    session_type = None
-    if not isinstance(session_type_name, str) or len(session_type_name) > 80:
-        check.add("session_type", "Give the session type by its name, e.g. Standard.")
-    else:
-        session_type = session_type_named(session_type_name)
-        if session_type is None:
-            check.add("session_type", f"There is no session type called {session_type_name[:80]!r}.")
-    if starts_at is None:
-        check.add("starts_at", "Give a start time.")
-    check_start(starts_at, now, check)
-    check_duration(duration_minutes, check)
+    mentor, session_type, check = _check_booking(
+        mentee=mentee,
+        mentor_id=mentor_id,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        session_type_name=session_type_name,
+        now=now,
+    )
     check.raise_if_any()
 
     ends_at = slot_end(starts_at, duration_minutes)
@@ -241,6 +227,50 @@ def book_session(
         raise
     _make_provider_meeting(session, now)
     return session
+
+
+def booking_errors(
+    *, mentee: User, mentor_id: object, starts_at: datetime | None, duration_minutes: object, session_type_name: object, now: datetime
+) -> dict[str, str]:
+    """What the booking rules say about these fields, by field name, without booking anything: the
+    booking page asks when its form could not read the start or the duration, to show every problem at once."""
+    return _check_booking(
+        mentee=mentee,
+        mentor_id=mentor_id,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        session_type_name=session_type_name,
+        now=now,
+    )[2].errors
+
+
+def _check_booking(
+    *, mentee: User, mentor_id: object, starts_at: datetime | None, duration_minutes: object, session_type_name: object, now: datetime
+) -> tuple[User | None, SessionType | None, BookingCheck]:
+    """The mentor and the session type the fields name, and every field error, collected (not raised)."""
+    check = BookingCheck()
+    mentor = None
+    if isinstance(mentor_id, bool) or not isinstance(mentor_id, int):
+        check.add("mentor", "Choose a mentor.")
+    elif mentor_id == mentee.id:
+        check.add("mentor", "You cannot book a session with yourself.")
+    else:
+        mentor = db.session.scalar(sa.select(User).where(User.id == mentor_id, _BOOKABLE))
+        if mentor is None:
+            # A mentor still waiting for approval, or suspended, is as unknown to mentees as nobody.
+            check.add("mentor", "There is no mentor with this id.")
+    session_type = None
+    if not isinstance(session_type_name, str) or len(session_type_name) > 80:
+        check.add("session_type", "Give the session type by its name, e.g. Standard.")
+    else:
+        session_type = session_type_named(session_type_name)
+        if session_type is None:
+            check.add("session_type", f"There is no session type called {session_type_name[:80]!r}.")
+    if starts_at is None:
+        check.add("starts_at", "Give a start time.")
+    check_start(starts_at, now, check)
+    check_duration(duration_minutes, check)
+    return mentor, session_type, check
 
 
 def confirm_session(session: MentoringSession, *, user: User, now: datetime) -> MentoringSession:

@@ -170,25 +170,21 @@ def add_booking_rule_errors(form: BookingForm, starts_at: datetime | None) -> No
     they are about, where the form has not said something already ("Give a start time." beside "Give the
     start as a date and a time…" would say it twice).
 
-    Nothing can be booked: book_session refuses a missing start or duration, with everything else wrong,
-    before it touches anything (see BookingCheck), so this is only asking it what it thinks.
     """
-    try:
-        booking.book_session(
-            mentee=current_user,
-            mentor_id=form.mentor.data,
-            starts_at=starts_at,
-            duration_minutes=form.duration.data,
-            session_type_name=form.session_type.data,
-            now=utcnow(),
-        )
-    except InvalidRequest as exc:
-        for key, message in exc.fields.items():
-            field = getattr(form, BOOKING_FIELDS.get(key, ""), None)
-            if field is None:
-                form.form_errors.append(message)
-            elif not field.errors:
-                field.errors.append(message)
+    errors = booking.booking_errors(
+        mentee=current_user,
+        mentor_id=form.mentor.data,
+        starts_at=starts_at,
+        duration_minutes=form.duration.data,
+        session_type_name=form.session_type.data,
+        now=utcnow(),
+    )
+    for key, message in errors.items():
+        field = getattr(form, BOOKING_FIELDS.get(key, ""), None)
+        if field is None:
+            form.form_errors.append(message)
+        elif not field.errors:
+            field.errors.append(message)
 
 
 def booked_message(session: MentoringSession) -> str:

@@ -4,13 +4,14 @@ import pytest
 from meetapp.domain.access import JoinRefusal
 from meetapp.domain.permissions import (
     is_participant,
+    join_link_names_session,
     may_retry_meeting,
     may_view_session,
     refusal_tells_about_session,
     sees_attendance,
     sees_meeting_notice,
 )
-from meetapp.domain.scheduling import Role
+from meetapp.domain.scheduling import Role, SessionStatus
 
 MENTOR, MENTEE, STRANGER, ADMIN = 1, 2, 3, 4
 
@@ -71,3 +72,20 @@ def test_only_refusals_after_the_participant_check_tell_about_the_session():
 @pytest.mark.parametrize(("user", "expected"), [(MENTOR, True), (MENTEE, False), (STRANGER, False), (ADMIN, False)])
 def test_only_the_mentor_reads_why_the_meeting_is_not_where_they_chose(user, expected):
     assert sees_meeting_notice(user, MENTOR) is expected
+
+
+@pytest.mark.parametrize(
+    ("changes", "names"),
+    [
+        ({}, True),
+        ({"status": SessionStatus.PENDING}, True),
+        ({"token_version": 1}, False),
+        ({"token_user_id": 3}, False),
+        ({"status": SessionStatus.CANCELLED}, False),
+        ({"status": SessionStatus.DECLINED}, False),
+    ],
+)
+def test_only_a_current_link_of_a_participant_to_a_session_still_on_names_it(changes, names):
+    link = {"token_user_id": 2, "token_version": 2, "mentor_id": 1, "mentee_id": 2, "link_version": 2,
+            "status": SessionStatus.CONFIRMED}
+    assert join_link_names_session(**{**link, **changes}) is names
