@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_live_polls(app)
     register_security(app)
     register_commands(app)
     return app
@@ -71,6 +72,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def register_live_polls(app: Flask) -> None:
+    """Every change to a session counts for its two people (services.changes), and an unchanged
+    poll is answered before Flask (web.unchanged_polls); wrapped by the proxy headers' fix after it."""
+    from meetapp.services import changes  # noqa: F401  (its listener counts the changes)
+    from meetapp.web import unchanged_polls
+
+    unchanged_polls.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -60,6 +60,8 @@ class User(UserMixin, db.Model):
     login_version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     # Set once the person followed the link mailed to the address; until then they can neither book nor be booked.
     email_confirmed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    # Counts the changes to this person's sessions (services.changes): the live pages' ETag.
+    sessions_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     mentor_profile: so.Mapped[Optional["MentorProfile"]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="MentorProfile.user_id"
@@ -199,6 +201,10 @@ class MentoringSession(db.Model):
     announced_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
     # Optimistic lock: a change made from a stale copy fails instead of overwriting another.
     revision: so.Mapped[int] = so.mapped_column(default=1)
+    # The mentor's and the mentee's `sessions_version` at this session's last change (services.changes):
+    # a page that has seen version v of a person asks only for their sessions changed after v.
+    mentor_version_at_change: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    mentee_version_at_change: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     # Joined eagerly: every view of a session shows both people and the type, in one query.
     mentor: so.Mapped[User] = so.relationship(foreign_keys=[mentor_id], lazy="joined", innerjoin=True)

@@ -143,21 +143,21 @@ document.addEventListener("DOMContentLoaded", () => {
   focusErrorSummary(document.body);
 });
 
-// Join status fragments (templates/sessions/_status.html) ---------------------------------
-// The server renders the right text and htmx polls the fragment back. This keeps the
-// countdown ticking between polls without a request per second, asks for the fragment the
-// moment the countdown reaches zero, and speaks up only at sensible moments.
+// Live pages: the clock in the page, and one conditional poll -----------------------------------
+// What the clock changes happens here, with no request (templates/sessions/_status.html): each join
+// status fragment's parts show and hide at their times, the Join control becomes a link at the
+// opening, and the countdown ticks, all by the server's clock on <body>. What people change comes
+// with the page's one poll (startLivePoll): about once a minute, answered 304 while nothing changed.
 
 const AUTO_JOIN_KEY = "meetapp.autoJoin";
 // A live region is read out when its text changes, not when it is inserted with text in it.
 const ANNOUNCE_AFTER_MS = 150;
-// A fragment kept in a hidden tab may hold a join link past its short life.
-const STALE_AFTER_MS = 30 * 1000;
-const startedCountdowns = new WeakSet();
-const fragmentLoadedAt = new WeakMap();
-// Per fragment id: the state last shown, and the minute last announced.
-const shownStates = new Map();
+// The longest wait between two polls of a shown page, so that a change shows within a minute.
+const POLL_EVERY_MS = 55 * 1000;
+// The minute last announced, per fragment id.
 const announcedMinutes = new Map();
+// Fragments this page has brought up to its clock at least once: a state seen first is not news.
+const seenFragments = new WeakSet();
 
 // The rule of countdown_text in meetapp/domain/countdown.py, which renders the first text:
 // "2 days 4 hours", "5 hours 12 minutes", "04:41". tests/unit/test_countdown.py runs both on one table.
@@ -172,58 +172,93 @@ function countdownText(seconds) {
   return `${pad(Math.floor(left / 60))}:${pad(left % 60)}`;
 }
 
-function announce(fragment, text) {
-  const region = fragment.querySelector("[data-announce]");
+function announce(region, text) {
   if (!region || !text) return;
   region.textContent = "";
   setTimeout(() => { region.textContent = text; }, ANNOUNCE_AFTER_MS);
 }
 
-function refreshFragment(fragment) {
-  if (window.htmx && fragment.isConnected && fragment.hasAttribute("hx-get")) {
-    window.htmx.trigger(fragment, "refresh");
+// The page's own live region, for changes that replace whole rows or panels.
+function pageAnnouncer() {
+  let region = document.getElementById("live-announcer");
+  if (!region) {
+    region = document.createElement("span");
+    region.id = "live-announcer";
+    region.className = "visually-hidden";
+    region.setAttribute("aria-live", "polite");
+    document.body.append(region);
   }
+  return region;
 }
 
-// The server's clock as an element carrying it said, and when this page read it.
-const serverClocks = new WeakMap();
-
-// Milliseconds until the fragment's opening time, by the server's clock (on the page's <body>),
-// never the browser's: a fragment from memory is then as exact as a fresh one.
-function millisecondsLeft(timer) {
-  const clock = timer.closest("[data-server-now-ms]");
-  if (!clock) return NaN;
-  let reading = serverClocks.get(clock);
-  if (!reading) {
-    reading = { serverMs: Number(clock.dataset.serverNowMs), at: performance.now() };
-    serverClocks.set(clock, reading);
+// The page's clock: the server's time when it rendered the page (<body data-server-now-ms>) plus the
+// time since, never the browser's own clock, so every viewer's Join opens at the server's instant.
+let serverClock = null;
+function pageNow() {
+  if (!serverClock) {
+    const rendered = Number(document.body.dataset.serverNowMs);
+    serverClock = { serverMs: Number.isFinite(rendered) ? rendered : Date.now(), at: performance.now() };
   }
-  return Date.parse(timer.dataset.countdownUntil) - (reading.serverMs + performance.now() - reading.at);
+  return serverClock.serverMs + (performance.now() - serverClock.at);
 }
 
-// Counts down to the opening time (see millisecondsLeft), waking when the shown second changes
-// rather than on a fixed beat.
-function startCountdown(fragment) {
+function inTimeRange(part, now) {
+  const from = part.dataset.shownFrom;
+  const until = part.dataset.shownUntil;
+  return (!from || now >= Date.parse(from)) && (!until || now < Date.parse(until));
+}
+
+// The state by the clock, in the API's names: a confirmed session is too_early, available, then
+// expired; any other keeps what the server said until the poll brings news.
+function clockState(fragment, now) {
+  if (!fragment.hasAttribute("data-confirmed")) return fragment.dataset.joinState;
+  if (now < Date.parse(fragment.dataset.opensAt)) return "too_early";
+  return now < Date.parse(fragment.dataset.closesAt) ? "available" : "expired";
+}
+
+function autoJoinBox() {
+  return document.querySelector("input[data-auto-join]");
+}
+
+// Brings one fragment to `now`. A change of state is announced once, and on the waiting page with
+// "Take me in automatically" the opening goes straight into the meeting, through the join door.
+function applyClock(fragment, now) {
+  fragment.querySelectorAll("[data-shown-from], [data-shown-until]").forEach((part) => {
+    part.hidden = !inTimeRange(part, now);
+  });
+  const state = clockState(fragment, now);
+  const link = fragment.querySelector("a[data-join-link]");
+  if (link && state === "available") {
+    link.href = link.dataset.href;
+    link.removeAttribute("role");
+    link.removeAttribute("aria-disabled");
+  } else if (link) {
+    link.removeAttribute("href");
+    link.setAttribute("role", "link");
+    link.setAttribute("aria-disabled", "true");
+  }
   const timer = fragment.querySelector("[data-countdown-until]");
-  const text = timer && timer.querySelector("[data-countdown-text]");
-  const remaining = timer ? millisecondsLeft(timer) : NaN;
-  if (!text || !Number.isFinite(remaining) || startedCountdowns.has(fragment)) return;
-  startedCountdowns.add(fragment);
-  const deadline = performance.now() + remaining;
-  const tick = () => {
-    if (!fragment.isConnected) return;
-    const left = deadline - performance.now();
-    if (left <= 0) {
-      text.textContent = countdownText(0);
-      refreshFragment(fragment);
-      return;
-    }
+  const left = timer ? Date.parse(timer.dataset.countdownUntil) - now : 0;
+  if (left > 0) {
     const seconds = Math.ceil(left / 1000);
-    text.textContent = countdownText(seconds);
+    timer.textContent = countdownText(seconds);
     announceMinute(fragment, seconds);
-    setTimeout(tick, (left % 1000) + 5);
-  };
-  tick();
+  }
+  const previous = fragment.dataset.joinState;
+  const news = seenFragments.has(fragment);
+  seenFragments.add(fragment);
+  if (now >= Date.parse(fragment.dataset.closesAt)) fragment.setAttribute("data-final", "");
+  if (state === previous) return;
+  fragment.dataset.joinState = state;
+  fragment.classList.replace(`join-state-${previous.replace("_", "-")}`, `join-state-${state.replace("_", "-")}`);
+  const region = fragment.querySelector("[data-announce]");
+  if (news && state === "available") announce(region, fragment.dataset.sayAvailable);
+  if (news && state === "expired") announce(region, fragment.dataset.sayExpired);
+  const box = autoJoinBox();
+  if (state === "available" && link && box && box.checked) {
+    // Replace the waiting page, so Back does not lead to it again.
+    window.location.replace(link.href);
+  }
 }
 
 // Once a minute in the last hour, at the moment the countdown shows the whole minute ("05:00" is
@@ -234,11 +269,19 @@ function announceMinute(fragment, seconds) {
   const last = announcedMinutes.get(fragment.id);
   announcedMinutes.set(fragment.id, minutes);
   if (last === undefined || last === minutes || seconds % 60 !== 0 || seconds >= 3600) return;
-  announce(fragment, `Joining opens in ${minutes} minute${minutes === 1 ? "" : "s"}.`);
+  announce(fragment.querySelector("[data-announce]"), `Joining opens in ${minutes} minute${minutes === 1 ? "" : "s"}.`);
 }
 
-function autoJoinBox() {
-  return document.querySelector("input[data-auto-join]");
+// One timer for the whole page, waking just after each second of the page's clock while any fragment
+// can still change by it: the opening and the close are whole seconds, so each shows within a few
+// milliseconds of its instant.
+let clockTimer = null;
+function tick() {
+  clearTimeout(clockTimer);
+  const now = pageNow();
+  const fragments = document.querySelectorAll("[data-join-state][data-closes-at]:not([data-final])");
+  fragments.forEach((fragment) => applyClock(fragment, now));
+  if (fragments.length) clockTimer = setTimeout(tick, 1000 - (now % 1000) + 5);
 }
 
 // The waiting page's "Take me in automatically": on unless this browser was told otherwise,
@@ -262,64 +305,144 @@ function setUpAutoJoin() {
   if (field) field.hidden = false;
 }
 
-// `swapped`: the fragment itself just replaced an earlier version of itself.
-function fragmentLoaded(fragment, swapped) {
-  fragmentLoadedAt.set(fragment, performance.now());
-  const state = fragment.dataset.joinState;
-  const previous = shownStates.get(fragment.id);
-  shownStates.set(fragment.id, state);
-  startCountdown(fragment);
-  if (!swapped || previous === undefined || previous === state) return;
-  announce(fragment, fragment.dataset.announceText);
-  const box = autoJoinBox();
-  const link = fragment.querySelector("a[data-join-link]");
-  if (state === "available" && link && box && box.checked) {
-    // Replace the waiting page, so Back does not lead to it again.
-    window.location.replace(link.href);
-  }
-}
-
-function joinFragmentsIn(root, swapped) {
-  if (!(root instanceof Element)) return;
-  if (root.matches("[data-join-state]")) fragmentLoaded(root, swapped);
-  root.querySelectorAll("[data-join-state]").forEach((fragment) => fragmentLoaded(fragment, false));
-}
-
-document.addEventListener("htmx:load", (event) => {
-  const root = event.detail.elt;
-  if (root !== document.body) joinFragmentsIn(root, true);
-});
-
-// Back to a tab that slept, or to a page from the back/forward cache: ask again at once.
-function refreshStaleFragments() {
-  document.querySelectorAll("[data-join-state][hx-get]").forEach((fragment) => {
-    if (performance.now() - (fragmentLoadedAt.get(fragment) || 0) > STALE_AFTER_MS) refreshFragment(fragment);
+// The poll's news: each element replaces the one with its id. A dashboard row the page lacks (a session
+// booked meanwhile) joins Upcoming in start order. A panel whose form the viewer has begun to fill in
+// is not pulled away under them: a notice offers the change instead.
+function swapIn(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  Array.from(template.content.children).forEach((incoming) => {
+    const current = incoming.id ? document.getElementById(incoming.id) : null;
+    if (current && beingFilledIn(current)) {
+      offerChange(current, incoming);
+    } else if (current) {
+      replace(current, incoming);
+    } else if (incoming.matches(".session-row")) {
+      insertRow(incoming);
+    }
   });
+  tick();
 }
+
+function replace(current, incoming) {
+  const changedStatus = incoming.dataset.status && current.dataset.status !== incoming.dataset.status;
+  current.replaceWith(incoming);
+  if (window.htmx) window.htmx.process(incoming);
+  if (changedStatus) announce(pageAnnouncer(), incoming.dataset.say);
+}
+
+function insertRow(row) {
+  const list = document.getElementById("upcoming-sessions");
+  if (!list) return;
+  const later = Array.from(list.children).find((other) => other.dataset.startsAt > row.dataset.startsAt);
+  list.insertBefore(row, later || null);
+  document.querySelectorAll("[data-empty-upcoming]").forEach((empty) => { empty.hidden = true; });
+  announce(pageAnnouncer(), row.dataset.say);
+}
+
+function beingFilledIn(element) {
+  const fields = element.querySelectorAll("input:not([type=hidden]), textarea, select");
+  return Array.from(fields).some((field) => field === document.activeElement
+    || (field.type === "checkbox" || field.type === "radio" ? field.checked !== field.defaultChecked
+      : field.tagName === "SELECT" ? Array.from(field.options).some((option) => option.selected !== option.defaultSelected)
+        : field.value !== field.defaultValue));
+}
+
+const offeredChanges = new WeakMap();
+function offerChange(current, incoming) {
+  const already = offeredChanges.has(current);
+  offeredChanges.set(current, incoming);
+  if (already) return;
+  const notice = document.createElement("p");
+  notice.className = "alert alert-info";
+  notice.setAttribute("role", "status");
+  notice.textContent = "This session has changed. ";
+  const show = document.createElement("button");
+  show.type = "button";
+  show.className = "button";
+  show.textContent = "Show the change";
+  show.addEventListener("click", () => {
+    replace(current, offeredChanges.get(current));
+    tick();
+  });
+  notice.append(show);
+  current.prepend(notice);
+}
+
+// The page's one poll, on its element with data-live-poll: every POLL_EVERY_MS, with the ETag the page
+// was rendered with (data-live-etag) and, after a change, the one that came with it. 304: nothing to do.
+// 200: swap in the answer, or (data-live-refresh) what that address gives now. Paused while the tab is
+// hidden, it asks at once when the tab is shown again if a poll came due meanwhile. It stops for good
+// once nothing can change any more: past data-live-until by the page's clock, or when an element
+// matching data-live-stop-on is on the page (a cancelled session, say).
+function startLivePoll() {
+  const root = document.querySelector("[data-live-poll]");
+  if (!root) return;
+  let etag = root.dataset.liveEtag;
+  let timer = null;
+  let cameDueWhileHidden = false;
+  const over = () => {
+    const until = root.dataset.liveUntil;
+    const stopOn = root.dataset.liveStopOn;
+    return Boolean((until && pageNow() >= Date.parse(until)) || (stopOn && document.querySelector(stopOn)));
+  };
+  const poll = async () => {
+    if (over()) return;
+    if (document.visibilityState === "hidden") {
+      cameDueWhileHidden = true;
+      return;
+    }
+    let news = null;
+    try {
+      const answer = await fetch(root.dataset.livePoll, { headers: { "If-None-Match": etag }, cache: "no-store" });
+      if (answer.redirected) {
+        // The login has ended: the page goes to the login page, and back after it.
+        window.location.reload();
+        return;
+      }
+      if (answer.ok) {
+        news = root.dataset.liveRefresh ? await fetchFragment(root.dataset.liveRefresh) : await answer.text();
+        // Kept only with its news: a change that could not be fetched is asked for again.
+        if (news !== null) etag = answer.headers.get("ETag") || etag;
+      }
+    } catch (error) {
+      // Offline for a moment: the next poll asks again.
+    }
+    if (news !== null) swapIn(news);
+    timer = setTimeout(poll, POLL_EVERY_MS);
+  };
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && cameDueWhileHidden) {
+      cameDueWhileHidden = false;
+      clearTimeout(timer);
+      poll();
+    }
+  });
+  // Pages opened in the same second must not poll in step: the first poll comes after a random half
+  // to whole period, the next ones a period apart, so each page keeps its own phase.
+  timer = setTimeout(poll, POLL_EVERY_MS * (0.5 + Math.random() / 2));
+}
+
+async function fetchFragment(address) {
+  const answer = await fetch(address, { headers: { "HX-Request": "true" }, cache: "no-store" });
+  return answer.ok && !answer.redirected ? answer.text() : null;
+}
+
+// Back to a tab that slept, or to a page from the back/forward cache: the clock catches up at once.
 document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") refreshStaleFragments();
+  if (document.visibilityState === "visible") tick();
 });
 window.addEventListener("pageshow", (event) => {
-  if (event.persisted) {
-    document.querySelectorAll("[data-join-state]").forEach((fragment) => fragmentLoadedAt.delete(fragment));
-    refreshStaleFragments();
-  }
+  if (event.persisted) tick();
 });
-
-// When the login session has ended, a poll is redirected to the login page: reload the whole
-// page (it goes to the login page and back) rather than swap a login form into the fragment.
-document.addEventListener("htmx:beforeSwap", (event) => {
-  const sender = event.detail.requestConfig && event.detail.requestConfig.elt;
-  const xhr = event.detail.xhr;
-  if (!sender || !sender.matches || !sender.matches("[data-join-state]") || !xhr.responseURL) return;
-  const asked = new URL(event.detail.requestConfig.path, window.location.href).pathname;
-  if (new URL(xhr.responseURL).pathname !== asked) {
-    event.detail.shouldSwap = false;
-    window.location.reload();
-  }
+// A panel swapped in after an action (confirm, reschedule…) may hold a fragment to bring to the clock.
+document.addEventListener("htmx:load", (event) => {
+  if (event.detail.elt !== document.body) tick();
 });
 
 document.addEventListener("DOMContentLoaded", () => {
+  pageNow();
   setUpAutoJoin();
-  joinFragmentsIn(document.body, false);
+  tick();
+  startLivePoll();
 });

@@ -1,4 +1,7 @@
-"""`/join/<token>` in a browser: log in, check, log the attempt, and only then redirect to the meeting."""
+"""The join proxy in a browser, `/join/<token>` and the pages' `/sessions/<id>/join`: log in, check, log the
+attempt, and only then redirect to the meeting."""
+from datetime import datetime
+
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -33,17 +36,32 @@ def enter(token: str):
     if not current_user.is_authenticated:
         joining.log_anonymous_attempt(token, now, request.remote_addr)
         return redirect(url_for("auth.login", next=request.path))
-    attempt = joining.attempt_by_token(token, current_user, now, request.remote_addr)
+    return answer(joining.attempt_by_token(token, current_user, now, request.remote_addr), now, by_link=True)
+
+
+# The Join control in pages: the same checks in the same order, logged the same way, with the login
+# cookie in place of a token. Its address names only the session, so a page's source lets in nobody
+# but a logged-in participant; cancelling or moving the session refuses it as it refuses every link.
+@bp.get("/sessions/<session_id>/join", merge_slashes=False)
+def door(session_id: str):
+    now = utcnow()
+    if not current_user.is_authenticated:
+        joining.log_anonymous_door_attempt(session_id, now, request.remote_addr)
+        return redirect(url_for("auth.login", next=request.path))
+    return answer(joining.attempt_by_id(session_id, current_user, now, request.remote_addr), now, by_link=False)
+
+
+def answer(attempt: joining.JoinAttempt, now: datetime, *, by_link: bool):
+    """Into the meeting, the waiting page before the window opens, or the page that says why not."""
     if attempt.meeting_url is not None:
         return joining.redirect_to_meeting(attempt.meeting_url)
     if attempt.refusal is JoinRefusal.TOO_EARLY:
-        return render_template(
-            "join/waiting.html", session=attempt.session, access=attempt.access, token=token, now=now
-        )
+        return render_template("join/waiting.html", session=attempt.session, access=attempt.access, now=now)
     status, title = REFUSAL_PAGES[attempt.refusal]
     context = {
         "refusal": attempt.refusal.value,
-        "title": title,
+        "title": title if by_link or attempt.refusal is not JoinRefusal.NOT_FOUND else "Session not found",
+        "by_link": by_link,
         # Only a participant hears about the session; a stranger's or a bad link says nothing of it.
         "session": attempt.session if refusal_tells_about_session(attempt.refusal) else None,
         "access": attempt.access,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Response
+from flask import Response, url_for
 
 from meetapp.domain.access import Access, JoinRefusal, refuse_join
 from meetapp.domain.join_tokens import InvalidJoinToken, JoinClaim
@@ -18,7 +18,7 @@ from meetapp.domain.video import Participant, join_url
 from meetapp.extensions import db
 from meetapp.models import AttendanceEvent, MentoringSession, User
 from meetapp.services.booking import find_session
-from meetapp.services.join_links import join_path, join_tokens
+from meetapp.services.join_links import join_tokens
 from meetapp.services.meetings import host_start_url, jitsi_settings, meeting_of
 from meetapp.services.windows import access_of
 from meetapp.web.rate_limits import count_join_refusal
@@ -34,8 +34,9 @@ class JoinStatus:
     """What the join status fragment shows one viewer at one moment."""
 
     access: Access
-    # A fresh short-lived `/join/<token>`, only while the viewer may join.
-    join_path: str | None
+    # The pages' join door, `/sessions/<id>/join`: the Join control carries it before the window opens
+    # and the page's clock makes it a link at the opening (the door still decides).
+    join_href: str
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,7 @@ class JoinAttempt:
 
 def status_for(session: MentoringSession, viewer: User, now: datetime) -> JoinStatus:
     """The viewer's join status; no SQL, so a page may ask it for every session it lists."""
-    access = access_of(session, viewer, now)
-    path = join_path(session, viewer, now, short_lived=True) if access.can_join else None
-    return JoinStatus(access, path)
+    return JoinStatus(access_of(session, viewer, now), url_for("join.door", session_id=session.id))
 
 
 def redirect_to_meeting(meeting_url: str) -> Response:
@@ -131,6 +130,16 @@ def log_anonymous_attempt(token: str, now: datetime, address: str | None) -> Non
     hits neither hides the real attempts nor fills the log."""
     count_join_refusal(address)
     _claim, session = read_link(token, now)
+    _log_anonymous(session, now, address)
+
+
+def log_anonymous_door_attempt(session_id: str, now: datetime, address: str | None) -> None:
+    """The same for the pages' `/sessions/<id>/join`."""
+    count_join_refusal(address)
+    _log_anonymous(find_session(session_id), now, address)
+
+
+def _log_anonymous(session: MentoringSession | None, now: datetime, address: str | None) -> None:
     if session is None:
         return
     logged_lately = db.session.scalar(

@@ -33,12 +33,13 @@ from meetapp.domain.scheduling import (
 from meetapp.domain.timeutil import NonexistentLocalTime, local_to_utc, to_local, utcnow
 from meetapp.domain.video import PROVIDER_LABELS, meeting_label
 from meetapp.models import MentoringSession, User
-from meetapp.services import booking, joining, meetings
+from meetapp.services import booking, changes, joining, meetings
 from meetapp.sessions import bp
 from meetapp.sessions.forms import BookingForm, CancelForm, ConfirmForm, DeclineForm, RescheduleForm
 from meetapp.web import rate_limits
 from meetapp.web.errors import error_page, status_of
 from meetapp.web.rate_limits import TooManyAttempts
+from meetapp.web.unchanged_polls import not_modified
 
 ERROR_TITLES = {400: "Request not understood", 403: "Not allowed", 404: "Session not found", 409: "Not possible"}
 # Field names of the scheduling service -> form fields.
@@ -199,12 +200,22 @@ def booked_message(session: MentoringSession) -> str:
 @bp.get("/<session_id>/status")
 @login_required
 def status(session_id: str):
-    """The join status fragment, polled by HTMX until nothing can change any more."""
+    """The join status fragment. The session page and the waiting page poll it about once a minute with
+    `If-None-Match`: `304` while nothing changed for the viewer (services.changes), usually answered
+    before Flask (web.unchanged_polls). HTMX polling stops on its final states (286)."""
+    tag = changes.etag(current_user.id, current_user.sessions_version)
+    asked = request.headers.get("If-None-Match")
+    if asked is not None and asked.strip() == tag:
+        return not_modified(tag)
+    now = utcnow()
     session = booking.session_for(current_user, session_id)
-    state = joining.status_for(session, current_user, utcnow())
-    fragment = render_template("sessions/_status.html", session=session, access=state.access, join_path=state.join_path)
+    state = joining.status_for(session, current_user, now)
+    fragment = render_template(
+        "sessions/_status.html", session=session, access=state.access, join_href=state.join_href, now=now
+    )
     response = make_response(fragment, STOP_POLLING if state.access.final and is_htmx() else 200)
-    response.vary.add("HX-Request")
+    response.headers["ETag"] = tag
+    response.vary.update(("HX-Request", "Cookie"))
     return response
 
 
@@ -284,7 +295,9 @@ def render_session(
         # The mentee's move of a confirmed session waits for the mentor: the form says so beforehand.
         "reschedule_asks_mentor": move_takes_back_confirmation(current_user.id, session.mentee_id, session.status),
         "access": state.access if state else None,
-        "join_path": state.join_path if state else None,
+        "join_href": state.join_href if state else None,
+        # A participant's page polls for changes until nothing can change any more.
+        "live_until": state.access.window.closes_at if state and not state.access.final else None,
         "now": now,
         # Only the full page lists the attempts; the panel that HTMX swaps in after an action does not.
         "attendance": (

@@ -14,6 +14,7 @@ from jinja2.runtime import Context
 from meetapp.domain.attendance import AttemptGroup, group_attempts
 from meetapp.domain.countdown import countdown_text
 from meetapp.domain.timeutil import iso_z, other_day, to_local, utcnow
+from meetapp.services import changes
 
 
 def viewer_timezone() -> str:
@@ -104,6 +105,11 @@ def server_clock() -> dict:
     return {"server_now_ms": int(now.timestamp() * 1000), "page_now": now}
 
 
+def live_etag() -> str:
+    """The viewer's live pages' ETag (services.changes): what their one poll says it has seen."""
+    return changes.etag(current_user.id, current_user.sessions_version)
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_time, "local_time")
@@ -115,5 +121,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(attempt_groups, "attempt_groups")
     app.add_template_global(viewer_timezone, "viewer_timezone")
     app.add_template_global(session_path, "session_path")
+    app.add_template_global(live_etag, "live_etag")
     app.context_processor(viewer_context)
     app.context_processor(server_clock)
