@@ -12,6 +12,7 @@ page over HTTP), so it keeps working while meetapp's modules move; only the mail
 reaches into meetapp (`measure_mail`), because it needs the outbox.
 """
 import argparse
+import difflib
 import http.client
 import json
 import os
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -50,6 +52,8 @@ BUDGETS = {
     "API join": 0.7,
     "access JSON": 0.7,
     "dashboard, 50 sessions": 0.6,
+    "dashboard poll, unchanged (304; floor: /healthz)": 0.9,
+    "dashboard poll, one row changed": 0.7,
 }
 MAIL_BUDGET = 0.5
 
@@ -179,29 +183,48 @@ def api(base: str, method: str, path: str, token: str, payload: dict | None = No
 def seed_sessions(base: str, seeded: dict) -> dict:
     """49 confirmed sessions from tomorrow on the hour, two hours apart, and one starting in 5 minutes (joinable).
 
-    Booked by the mentee and confirmed by the mentor through the JSON API; returns the joinable session's id
-    and the path of the mentee's own long-lived join link to it (its `joinUrl`).
+    Booked by the mentee and confirmed by the mentor through the JSON API, the joinable one's confirmation
+    last. Returns the joinable session's id, the path of the mentee's own long-lived join link to it (its
+    `joinUrl`), and the mentee's dashboard ETag now and from just before that confirmation: a poll naming
+    that one has exactly one changed session to show.
     """
     now = datetime.now(UTC).replace(microsecond=0)
     tomorrow = now.replace(minute=0, second=0) + timedelta(days=1)
     for number in range(SESSIONS_ON_DASHBOARD - 1):
-        book_confirmed(base, seeded, tomorrow + timedelta(hours=2 * number))
-    joinable = book_confirmed(base, seeded, now + timedelta(minutes=5))
+        confirm(base, seeded, book(base, seeded, tomorrow + timedelta(hours=2 * number)))
+    joinable = book(base, seeded, now + timedelta(minutes=5))
+    etag_before_last_change = dashboard_etag(base, seeded["cookie"])
+    confirm(base, seeded, joinable)
     session = api(base, "GET", f"/api/mentoring/session/{joinable}", seeded["mentee_token"])["session"]
-    return {"session_id": joinable, "join_path": urlsplit(session["joinUrl"]).path}
+    return {
+        "session_id": joinable,
+        "join_path": urlsplit(session["joinUrl"]).path,
+        "etag": dashboard_etag(base, seeded["cookie"]),
+        "etag_before_last_change": etag_before_last_change,
+    }
 
 
-def book_confirmed(base: str, seeded: dict, starts_at: datetime) -> str:
-    """A 60-minute Standard session booked by the mentee and confirmed by the mentor; its id."""
+def book(base: str, seeded: dict, starts_at: datetime) -> str:
+    """A 60-minute Standard session booked by the mentee; its id."""
     booking = {
         "mentorId": seeded["mentor_id"],
         "startsAt": starts_at.isoformat().replace("+00:00", "Z"),
         "durationMinutes": 60,
         "sessionType": "Standard",
     }
-    session_id = api(base, "POST", "/api/mentoring/sessions", seeded["mentee_token"], booking)["session"]["id"]
+    return api(base, "POST", "/api/mentoring/sessions", seeded["mentee_token"], booking)["session"]["id"]
+
+
+def confirm(base: str, seeded: dict, session_id: str) -> None:
     api(base, "POST", f"/api/mentoring/session/{session_id}/confirm", seeded["mentor_token"])
-    return session_id
+
+
+def dashboard_etag(base: str, cookie: str) -> str:
+    """The ETag of the person's live pages now, as their dashboard's poll gives it to a page that has seen nothing."""
+    status, headers, body = fetch(base, "GET", "/dashboard/changes", headers={"Cookie": cookie})
+    if status != 200 or headers.get("ETag") is None:
+        raise SystemExit(f"GET /dashboard/changes: {status}, ETag {headers.get('ETag')!r}: {body[:300]!r}")
+    return headers["ETag"]
 
 
 def log_in(base: str, email: str) -> str:
@@ -236,28 +259,89 @@ def session_cookie(headers) -> str:
 # Measuring ---------------------------------------------------------------------------------------
 
 
-def targets(seeded: dict) -> list[tuple[str, str, dict[str, str], int]]:
-    """Each measure: its name, path, headers and the status every answer must have, the same on both apps."""
+@dataclass(frozen=True)
+class Target:
+    """One measure: the request made of both apps, and the status every answer must have.
+
+    Where the floor has no twin of the route, it is asked `floor_path` instead and answers `floor_status`.
+    """
+
+    name: str
+    path: str
+    headers: dict[str, str]
+    status: int
+    floor_path: str | None = None
+    floor_status: int | None = None
+    # The part of the answer both apps render alike but for whitespace (shown as a diff where they differ).
+    same_markup: Callable[[str], str] | None = None
+    # How many dashboard rows every answer holds, where that number is the point of the measure.
+    rows: int | None = None
+
+    def path_on(self, app: str) -> str:
+        return self.floor_path if app == "floor" and self.floor_path else self.path
+
+    def status_on(self, app: str) -> int:
+        return self.floor_status if app == "floor" and self.floor_status else self.status
+
+
+def whole(body: str) -> str:
+    return body
+
+
+def dashboard_part(page: str) -> str:
+    """The awaiting-confirmation line and the Upcoming rows: the floor's page around them is its own."""
+    awaiting = r'<p class="alert alert-info" id="awaiting-me".*?</p>'
+    upcoming = r'<ul class="session-list" id="upcoming-sessions">.*?</ul>'
+    return "".join(re.findall(f"{awaiting}|{upcoming}", page, re.S))
+
+
+def targets(seeded: dict) -> list[Target]:
     browser = {"Cookie": seeded["cookie"]}
     api_token = {"Authorization": f"Bearer {seeded['mentee_token']}"}
     session_id = seeded["session_id"]
     return [
-        ("/healthz", "/healthz", {}, 200),
-        ("status fragment", f"/sessions/{session_id}/status", {**browser, "HX-Request": "true"}, 200),
-        ("browser join", seeded["join_path"], browser, 302),
-        ("API join", f"/api/mentoring/session/{session_id}/join", api_token, 302),
-        ("access JSON", f"/api/mentoring/session/{session_id}/access", api_token, 200),
-        ("dashboard, 50 sessions", "/", browser, 200),
+        Target("/healthz", "/healthz", {}, 200),
+        Target("status fragment", f"/sessions/{session_id}/status", {**browser, "HX-Request": "true"}, 200,
+               same_markup=whole),
+        Target("browser join", seeded["join_path"], browser, 302),
+        Target("API join", f"/api/mentoring/session/{session_id}/join", api_token, 302),
+        Target("access JSON", f"/api/mentoring/session/{session_id}/access", api_token, 200),
+        Target("dashboard, 50 sessions", "/", browser, 200, same_markup=dashboard_part),
+        # An unchanged poll is meant to cost next to nothing: it is held to the floor's /healthz.
+        Target("dashboard poll, unchanged (304; floor: /healthz)", "/dashboard/changes",
+               {**browser, "If-None-Match": seeded["etag"]}, 304, floor_path="/healthz", floor_status=200),
+        Target("dashboard poll, one row changed", "/dashboard/changes",
+               {**browser, "If-None-Match": seeded["etag_before_last_change"]}, 200, same_markup=whole, rows=1),
     ]
 
 
 def check_answers(bases: dict[str, str], seeded: dict) -> None:
-    """One request per measure and app before the load: a wrong answer is shown now, with its body."""
-    for name, path, headers, expected in targets(seeded):
+    """One request per measure and app before the load: a wrong answer is shown now, with its body, and
+    markup that differs between the apps as a diff."""
+    for target in targets(seeded):
+        bodies = {}
         for app, base in bases.items():
-            status, _, body = fetch(base, "GET", path, headers=headers)
-            if status != expected:
-                print(f"  {app} answers {name} with {status}, not {expected}: {body[:300]!r}", file=sys.stderr)
+            status, _, body = fetch(base, "GET", target.path_on(app), headers=target.headers)
+            bodies[app] = body.decode()
+            if status != target.status_on(app):
+                print(f"  {app} answers {target.name} with {status}, not {target.status_on(app)}: {body[:300]!r}",
+                      file=sys.stderr)
+            rows = body.count(b'<li class="session-row')
+            if target.rows is not None and rows != target.rows:
+                print(f"  {app} answers {target.name} with {rows} rows, not {target.rows}", file=sys.stderr)
+        if target.same_markup is not None:
+            meetapp, floor = (markup_lines(target.same_markup(bodies[app])) for app in ("meetapp", "floor"))
+            if meetapp != floor:
+                diff = difflib.unified_diff(meetapp, floor, "meetapp", "floor", n=2, lineterm="")
+                print(f"  {target.name}: the floor's markup differs from meetapp's:", *list(diff)[:60],
+                      sep="\n    ", file=sys.stderr)
+
+
+def markup_lines(html: str) -> list[str]:
+    """`html` as one tag or text a line, each with its whitespace collapsed: what "the same markup but for
+    whitespace" compares."""
+    pieces = (" ".join(piece.split()).replace(" >", ">") for piece in re.split(r"(<[^>]*>)", html))
+    return [piece for piece in pieces if piece]
 
 
 def run_wrk(url: str, *, duration: int, connections: int, headers: dict[str, str], warm_up: bool) -> Load:
@@ -298,18 +382,19 @@ def measure_requests(
     next, so each ratio is taken between two runs made one right after the other, and which app
     goes first alternates from round to round. A measure reports its median round.
     """
-    chosen = [target for target in targets(seeded) if only is None or any(word in target[0] for word in only)]
-    measures = [Measure(name, [], []) for name, *_ in chosen]
+    chosen = [target for target in targets(seeded) if only is None or any(word in target.name for word in only)]
+    measures = [Measure(target.name, [], []) for target in chosen]
+    width = max((len(target.name) for target in chosen), default=0)
     for number in range(rounds):
         order = list(bases) if number % 2 == 0 else list(reversed(bases))
-        for measure, (name, path, headers, _) in zip(measures, chosen, strict=True):
+        for measure, target in zip(measures, chosen, strict=True):
             for app in order:
-                load = run_wrk(bases[app] + path, duration=duration, connections=connections, headers=headers,
-                               warm_up=number == 0)
+                load = run_wrk(bases[app] + target.path_on(app), duration=duration, connections=connections,
+                               headers=target.headers, warm_up=number == 0)
                 getattr(measure, app).append(load)
-                print(f"  round {number + 1}: {name:<24} {app:<8} {load.requests_per_second:>7.0f} req/s"
+                print(f"  round {number + 1}: {target.name:<{width}} {app:<8} {load.requests_per_second:>7.0f} req/s"
                       + (f"  {load.errors} errors" if load.errors else ""), file=sys.stderr)
-            print(f"  round {number + 1}: {name:<24} ratio    {measure.ratios[-1]:>7.2f}", file=sys.stderr)
+            print(f"  round {number + 1}: {target.name:<{width}} ratio    {measure.ratios[-1]:>7.2f}", file=sys.stderr)
     return measures
 
 
@@ -469,8 +554,8 @@ def main() -> None:
                     app: servers.enter_context(served(target, ports[app], full_env, workdir / f"{app}.log"))
                     for app, target in APPS.items()
                 }
-                seeded |= seed_sessions(bases["meetapp"], seeded)
                 seeded["cookie"] = log_in(bases["meetapp"], MENTEE)
+                seeded |= seed_sessions(bases["meetapp"], seeded)
                 # The seed's booking and confirmation mails go to the sink: the outbox is empty for the mail measure.
                 flask(full_env, "worker", "--once")
                 check_answers(bases, seeded)

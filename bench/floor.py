@@ -8,13 +8,16 @@ It is a plain `Flask` app with no extensions and no ORM: the database driver its
 psycopg 3), one connection per thread, and Jinja templates compiled once. Each route does only
 the essential work, and every route that reads the database reads it in one statement:
 
-* /sessions/<id>/status: the login cookie, the session with its people, type and viewer,
-  its access window, the status fragment (with a short-lived join link when joinable).
+* /sessions/<id>/status: the login cookie, the session with its people, type and viewer (with the
+  viewer's change count, for the ETag), its access window, the status fragment.
 * /join/<token> and /api/…/join: the login cookie or API token, the join token (browser only),
   the session with its window and viewer, the checks, one attendance row, a 302 to the Jitsi room.
 * /api/…/access: the API token, the same read, the access document.
 * /: the login cookie, the viewer's upcoming sessions with both people and the type, each row
-  with its window and status fragment, in a small page.
+  with its window and status fragment, and the awaiting-confirmation line, in a small page.
+* /dashboard/changes: the login cookie, the viewer's change count and the sessions changed since the
+  count in If-None-Match, in one read; 304 when nothing changed, else their rows (and, for a mentor,
+  the awaiting-confirmation line, which takes a second read).
 
 Only what the benchmark exercises is covered: meetings are Jitsi rooms without JWT, and a
 refused request answers with its bare status code and is not logged.
@@ -51,6 +54,7 @@ JITSI_HASH = (
     "config.prejoinConfig.enabled=true&config.startWithAudioMuted=false"
     "&config.startWithVideoMuted=false&config.requireDisplayName=true"
 )
+# meetapp.domain.join_tokens still reads short-lived join tokens (the pages no longer issue them): five minutes.
 SHORT_LIVED = timedelta(minutes=5)
 
 app = Flask(__name__)
@@ -102,7 +106,7 @@ def utc(value: datetime | str | None) -> datetime | None:
 # Each statement reads the viewer and LEFT JOINs the session, so "nobody" (401) and "no such session" (404) differ.
 ONE_LISTED = sql("""
 SELECT v.id, v.name, v.timezone, s.id, s.status, s.starts_at, s.ends_at, s.link_version, s.mentor_id, s.mentee_id,
-       t.early_access_minutes, t.late_access_minutes, t.name, mentor.name, mentee.name
+       t.early_access_minutes, t.late_access_minutes, t.name, mentor.name, mentee.name, v.role, v.sessions_version
 FROM users v
 LEFT JOIN mentoring_sessions s ON s.id = ?
 LEFT JOIN session_types t ON t.id = s.session_type_id
@@ -111,7 +115,7 @@ LEFT JOIN users mentee ON mentee.id = s.mentee_id
 WHERE v.id = ? AND v.login_version = ?""")
 UPCOMING = sql("""
 SELECT v.id, v.name, v.timezone, s.id, s.status, s.starts_at, s.ends_at, s.link_version, s.mentor_id, s.mentee_id,
-       t.early_access_minutes, t.late_access_minutes, t.name, mentor.name, mentee.name
+       t.early_access_minutes, t.late_access_minutes, t.name, mentor.name, mentee.name, v.role, v.sessions_version
 FROM users v
 LEFT JOIN mentoring_sessions s ON (s.mentor_id = v.id OR s.mentee_id = v.id) AND s.ends_at > ?
 LEFT JOIN session_types t ON t.id = s.session_type_id
@@ -119,6 +123,20 @@ LEFT JOIN users mentor ON mentor.id = s.mentor_id
 LEFT JOIN users mentee ON mentee.id = s.mentee_id
 WHERE v.id = ? AND v.login_version = ?
 ORDER BY s.starts_at""")
+# As meetapp's services.changes: the viewer's sessions not over yet, changed after the count the page has seen.
+CHANGED = sql("""
+SELECT v.id, v.name, v.timezone, s.id, s.status, s.starts_at, s.ends_at, s.link_version, s.mentor_id, s.mentee_id,
+       t.early_access_minutes, t.late_access_minutes, t.name, mentor.name, mentee.name, v.role, v.sessions_version
+FROM users v
+LEFT JOIN mentoring_sessions s ON s.ends_at > ? AND (
+       (s.mentor_id = v.id AND s.mentor_version_at_change > ?) OR (s.mentee_id = v.id AND s.mentee_version_at_change > ?))
+LEFT JOIN session_types t ON t.id = s.session_type_id
+LEFT JOIN users mentor ON mentor.id = s.mentor_id
+LEFT JOIN users mentee ON mentee.id = s.mentee_id
+WHERE v.id = ? AND v.login_version = ?
+ORDER BY s.starts_at, s.id""")
+AWAITING = sql("""
+SELECT count(*) FROM mentoring_sessions WHERE mentor_id = ? AND status = 'pending' AND ends_at > ?""")
 TARGET_BY_COOKIE = sql("""
 SELECT v.id, v.name, v.timezone, s.id, s.status, s.starts_at, s.ends_at, s.link_version, s.mentor_id, s.mentee_id,
        t.early_access_minutes, t.late_access_minutes, s.video_provider, s.meeting_room
@@ -142,7 +160,7 @@ VALUES (?, ?, ?, 'joined', 'in_window', ?)""")
 _COLUMNS = (
     "viewer_id viewer_name viewer_zone session_id status starts_at ends_at link_version mentor_id mentee_id early late"
 )
-Listed = namedtuple("Listed", f"{_COLUMNS} type_name mentor_name mentee_name")
+Listed = namedtuple("Listed", f"{_COLUMNS} type_name mentor_name mentee_name viewer_role sessions_version")
 Target = namedtuple("Target", f"{_COLUMNS} provider room")
 
 
@@ -161,6 +179,18 @@ def cookie_viewer() -> tuple[int, int]:
     if not (len(parts) == 3 and all(part.isdigit() for part in parts)):
         abort(401)
     return int(parts[0]), int(parts[1])
+
+
+def etag(row: Listed) -> str:
+    """The viewer's live pages' ETag, as meetapp's services.changes writes it."""
+    return f'"{row.viewer_id}.{row.sessions_version}"'
+
+
+def seen_version(user_id: int, if_none_match: str) -> int:
+    """The change count a poll's If-None-Match names, or -1 (everything) when it names none of the viewer's."""
+    prefix = f'"{user_id}.'
+    number = if_none_match[len(prefix) : -1] if if_none_match.startswith(prefix) and if_none_match.endswith('"') else ""
+    return int(number) if number.isascii() and number.isdigit() and len(number) <= 12 else -1
 
 
 def token_hash() -> str:
@@ -194,11 +224,6 @@ class Access(NamedTuple):
     until_close: int
     final: bool  # nothing will change any more
 
-    @property
-    def poll_seconds(self) -> int:
-        until = {"too_early": self.until_open, "available": self.until_close}.get(self.state)
-        return 60 if until is None else min(60, until + 1)
-
 
 def window(row: Listed | Target) -> tuple[datetime, datetime]:
     early = EARLY_MINUTES if row.early is None else row.early
@@ -213,6 +238,8 @@ def access_of(row: Listed | Target, now: datetime, zone: ZoneInfo) -> Access:
     closed = now >= closes_at
     if row.status == "cancelled":
         state, message = "cancelled", "This session was cancelled."
+    elif row.status == "declined":
+        state, message = "cancelled", "This request was declined."
     elif row.status == "pending":
         state = "pending"
         message = "This session was never confirmed." if closed else "Waiting for the mentor to confirm this session."
@@ -266,55 +293,70 @@ def opens_note(opens_at: datetime, now: datetime, zone: ZoneInfo) -> str:
 
 # Templates, compiled once -------------------------------------------------------------------
 
+# meetapp's templates/sessions/_status.html: each part that holds for a while carries its time range and is
+# hidden at render time when out of it; the Join control is a link to the join door only while it is open.
 STATUS_HTML = """\
-{% if access.state == "too_early" %}
-{% set announce_text = "Joining opens at " ~ access.opens_at.astimezone(zone).strftime("%H:%M") ~ " " ~ opens_note ~ "." %}
-{% else %}
-{% set announce_text = access.message %}
+{%- macro during(start=none, end=none) -%}
+{%- if start is not none %} data-shown-from="{{ start | iso_z }}"{% endif -%}
+{%- if end is not none %} data-shown-until="{{ end | iso_z }}"{% endif -%}
+{%- if (start is not none and now < start) or (end is not none and now >= end) %} hidden{% endif -%}
+{%- endmacro -%}
+{%- set state, opens_at, closes_at = access.state, access.opens_at, access.closes_at -%}
+<div class="join-state join-state-{{ state | replace('_', '-') }}" id="join-state-{{ row.session_id }}" \
+data-join-state="{{ state }}"
+{%- if not access.final %} data-opens-at="{{ opens_at | iso_z }}" data-closes-at="{{ closes_at | iso_z }}"
+     data-say-available="Joining is open: you can join {{ what }} now." data-say-expired="{{ what }} has ended."
+{%- else %} data-final{% endif %}
+{%- if row.status == "confirmed" %} data-confirmed{% endif %}>
+{% if state in ("too_early", "available") %}
+  <a class="button button-primary button-join" data-join-link data-href="{{ join_path }}"
+{%- if state == "available" %} href="{{ join_path }}"{% else %} role="link" aria-disabled="true"{% endif %}\
+{{ during(end=closes_at) }}>
+    <span{{ during(start=opens_at) }}>Join</span><span{{ during(end=opens_at) }}>Opens in <span \
+class="join-countdown" data-countdown-text data-countdown-until="{{ opens_at | iso_z }}">\
+{{ access.until_open | countdown }}</span></span><span class="visually-hidden"> {{ what }}</span>
+  </a>
+  <p class="join-state-message"{{ during(end=opens_at) }}>Joining opens at <time datetime="{{ opens_at | iso_z }}">\
+{{ opens_at | local_time(zone) }}</time> {{ opens_note }}.</p>
+  <p class="join-state-message"{{ during(opens_at, row.starts_at) }}>You can join now. Your session starts at \
+<time datetime="{{ row.starts_at | iso_z }}">{{ row.starts_at | local_time(zone) }}</time>.</p>
+  <p class="join-state-message"{{ during(row.starts_at, row.ends_at) }}>You can join now. Your session is under way.</p>
+  <p class="join-state-message"{{ during(row.ends_at, closes_at) }}>You can still join until \
+<time datetime="{{ closes_at | iso_z }}">{{ closes_at | local_time(zone) }}</time>.</p>
+  <p class="join-state-headline"{{ during(start=closes_at) }}>Session ended</p>
+  <p class="join-state-message"{{ during(start=closes_at) }}>This session has ended; joining closed at \
+{{ closes_at | local_time(zone) }}.</p>
+{% elif state == "pending" %}
+  <p class="join-state-headline"{{ during(end=closes_at) }}>Waiting for confirmation</p>
+{% if row.viewer_id == row.mentee_id %}
+  <p class="join-state-message"{{ during(end=closes_at) }}>{{ access.message }}</p>
 {% endif %}
-<div class="join-state join-state-{{ access.state | replace('_', '-') }}" id="join-state-{{ row.session_id }}"
-     data-join-state="{{ access.state }}" data-announce-text="{{ announce_text }}"
-{% if not access.final %}
-     hx-get="/sessions/{{ row.session_id }}/status" hx-trigger="load delay:{{ access.poll_seconds }}s, refresh"
-     hx-swap="outerHTML" hx-sync="this:drop"
-{% endif %}
->
-{% if access.state == "too_early" %}
-  <p class="join-state-headline" role="timer" data-countdown-until="{{ access.opens_at | iso_z }}">Opens in \
-<span class="join-countdown" data-countdown-text>{{ access.until_open | countdown }}</span></p>
-  <p class="join-state-message">Joining opens at <time datetime="{{ access.opens_at | iso_z }}">\
-{{ access.opens_at.astimezone(zone).strftime("%H:%M") }}</time> {{ opens_note }}.</p>
-{% elif access.state == "available" %}
-  <a class="button button-primary button-join" href="{{ join_path }}" data-join-link>Join\
-<span class="visually-hidden"> {{ row.type_name }} with {{ other }}</span></a>
-  <p class="join-state-message">{{ access.message }}</p>
-{% elif access.state == "pending" %}
-  <p class="join-state-headline">{{ "Never confirmed" if access.final else "Waiting for confirmation" }}</p>
-{% if access.final or row.viewer_id == row.mentee_id %}
-  <p class="join-state-message">{{ access.message }}</p>
-{% endif %}
-{% elif access.state == "expired" %}
+  <p class="join-state-headline"{{ during(start=closes_at) }}>Never confirmed</p>
+  <p class="join-state-message"{{ during(start=closes_at) }}>This session was never confirmed.</p>
+{% elif state == "expired" %}
   <p class="join-state-headline">Session ended</p>
   <p class="join-state-message">{{ access.message }}</p>
 {% else %}
-  <p class="join-state-headline">Cancelled</p>
+  <p class="join-state-headline">{{ "Declined" if row.status == "declined" else "Cancelled" }}</p>
 {% endif %}
   <span class="visually-hidden" aria-live="polite" data-announce></span>
 </div>"""
 
+# meetapp's templates/dashboard/_session_row.html; a cancelled or declined session has no Join control.
 ROW_HTML = """\
 {% set awaiting_me = row.status == "pending" and row.viewer_id == row.mentor_id %}
-{% set start, end = row.starts_at.astimezone(zone), row.ends_at.astimezone(zone) %}
-<li class="session-row{% if awaiting_me %} session-row-attention{% endif %}" id="session-{{ row.session_id }}">
+<li class="session-row{% if awaiting_me %} session-row-attention{% endif %}" id="session-{{ row.session_id }}" \
+data-starts-at="{{ row.starts_at | iso_z }}"
+    data-status="{{ row.status }}" data-say="{{ what }}, {{ row.starts_at | local_datetime(zone) }}: {{ row.status }}.">
   <div class="session-row-main">
     <p class="session-row-title">
-      <a href="/sessions/{{ row.session_id }}">{{ row.type_name }} with {{ other }}</a>
+      <a href="/sessions/{{ row.session_id }}">{{ what }}</a>
     </p>
     <p class="session-row-when">
-      <time datetime="{{ row.starts_at | iso_z }}">{{ start.strftime("%a %d %b %Y, %H:%M") }}</time>–<time \
-datetime="{{ row.ends_at | iso_z }}">{{ end.strftime("%H:%M") }}</time>
-      <span class="zone">{{ start.strftime("%Z") }}, {{ row.viewer_zone }}</span>
-      · {{ (row.ends_at - row.starts_at).seconds // 60 }} min
+      <time datetime="{{ row.starts_at | iso_z }}">{{ row.starts_at | local_datetime(zone) }}</time>–<time \
+datetime="{{ row.ends_at | iso_z }}">{{ row.ends_at | local_time(zone) }}</time>
+      <span class="zone">{{ row.starts_at.astimezone(zone).strftime("%Z") }}, {{ row.viewer_zone }}</span>
+      · {{ ((row.ends_at - row.starts_at).total_seconds() // 60) | int }} min
     </p>
 {% if awaiting_me %}
     <p class="session-row-flag">Awaiting your confirmation</p>
@@ -322,11 +364,22 @@ datetime="{{ row.ends_at | iso_z }}">{{ end.strftime("%H:%M") }}</time>
   </div>
   <div class="session-row-side">
     <span class="badge badge-{{ row.status }}">{{ row.status | capitalize }}</span>
+{% if row.status not in ("cancelled", "declined") %}
     <div class="join-status" id="join-status-{{ row.session_id }}" data-session-id="{{ row.session_id }}">
 {% include "status.html" %}
     </div>
+{% endif %}
   </div>
 </li>
+"""
+
+# meetapp's templates/dashboard/_awaiting.html.
+AWAITING_HTML = """\
+<p class="alert alert-info" id="awaiting-me"{% if not awaiting %} hidden{% endif %}>
+{% if awaiting %}
+  {{ awaiting }} {{ "session is" if awaiting == 1 else "sessions are" }} awaiting your confirmation.
+{% endif %}
+</p>
 """
 
 PAGE_HTML = """\
@@ -337,9 +390,10 @@ PAGE_HTML = """\
 <main>
   <h1>Your sessions</h1>
   <p>Times are in your time zone, {{ zone }}.</p>
-  <section aria-labelledby="upcoming-title">
+{% include "awaiting.html" %}
+  <section aria-labelledby="upcoming-title" data-live-poll="/dashboard/changes" data-live-etag="{{ etag }}">
     <h2 id="upcoming-title">Upcoming</h2>
-    <ul class="session-list">{{ rows }}</ul>
+    <ul class="session-list" id="upcoming-sessions">{{ rows }}</ul>
   </section>
 </main>
 </body>
@@ -347,26 +401,45 @@ PAGE_HTML = """\
 """
 
 templates = Environment(
-    loader=DictLoader({"status.html": STATUS_HTML, "row.html": ROW_HTML, "page.html": PAGE_HTML}),
+    loader=DictLoader(
+        {"status.html": STATUS_HTML, "row.html": ROW_HTML, "awaiting.html": AWAITING_HTML, "page.html": PAGE_HTML}
+    ),
     autoescape=True,
     trim_blocks=True,
 )
 templates.filters["iso_z"] = lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+templates.filters["local_time"] = lambda moment, zone: moment.astimezone(zone).strftime("%H:%M")
+templates.filters["local_datetime"] = lambda moment, zone: moment.astimezone(zone).strftime("%a %d %b %Y, %H:%M")
 templates.filters["countdown"] = countdown
-STATUS, ROW, PAGE = (templates.get_template(name) for name in ("status.html", "row.html", "page.html"))
+STATUS, ROW, AWAITING_LINE, PAGE = (
+    templates.get_template(name) for name in ("status.html", "row.html", "awaiting.html", "page.html")
+)
 
 
-def join_path(row: Listed | Target, *, short_lived: bool) -> str:
-    return "/join/" + join_tokens.dumps([row.session_id, row.viewer_id, row.link_version, int(short_lived)])
+def long_lived_join_path(row: Target) -> str:
+    """The API's joinUrl, a long-lived join link."""
+    return "/join/" + join_tokens.dumps([row.session_id, row.viewer_id, row.link_version, 0])
 
 
 def shown(row: Listed, now: datetime, zone: ZoneInfo) -> dict:
     """What the status fragment, alone or in a dashboard row, is rendered from."""
     access = access_of(row, now, zone)
-    path = join_path(row, short_lived=True) if access.state == "available" else None
     other = row.mentor_name if row.viewer_id == row.mentee_id else row.mentee_name
-    note = opens_note(access.opens_at, now, zone)
-    return {"row": row, "access": access, "join_path": path, "other": other, "zone": zone, "opens_note": note}
+    return {
+        "row": row,
+        "access": access,
+        "join_path": f"/sessions/{row.session_id}/join",
+        "what": f"{row.type_name} with {other}",
+        "zone": zone,
+        "now": now,
+        "opens_note": opens_note(access.opens_at, now, zone),
+    }
+
+
+def rows_of(listed: list[Listed], now: datetime) -> Markup:
+    """The dashboard rows of a statement's rows (a viewer with no session reads as one row of Nones)."""
+    zone = ZoneInfo(listed[0].viewer_zone)
+    return Markup("".join(ROW.render(shown(row, now, zone)) for row in listed if row.session_id is not None))
 
 
 # The routes ---------------------------------------------------------------------------------
@@ -380,10 +453,13 @@ def healthz():
 @app.get("/sessions/<session_id>/status")
 def status(session_id: str):
     row = participant(read(Listed, ONE_LISTED, session_id, *cookie_viewer()))
+    headers = {"ETag": etag(row), "Cache-Control": "no-store", "Vary": "HX-Request, Cookie"}
+    if request.headers.get("If-None-Match", "").strip() == headers["ETag"]:
+        return Response(status=304, headers=headers)
     context = shown(row, datetime.now(UTC), ZoneInfo(row.viewer_zone))
     # htmx stops polling on 286.
     code = 286 if context["access"].final and request.headers.get("HX-Request") == "true" else 200
-    return Response(STATUS.render(context), code, headers={"Cache-Control": "no-store"})
+    return Response(STATUS.render(context), code, headers=headers)
 
 
 @app.get("/")
@@ -392,9 +468,33 @@ def dashboard():
     rows = read(Listed, UPCOMING, stored(now), *cookie_viewer())
     if not rows:
         abort(401)
-    zone = ZoneInfo(rows[0].viewer_zone)
-    listed = Markup("".join(ROW.render(shown(row, now, zone)) for row in rows if row.session_id is not None))
-    return PAGE.render(rows=listed, zone=rows[0].viewer_zone, now_ms=int(now.timestamp() * 1000))
+    awaiting = sum(1 for row in rows if row.status == "pending" and row.viewer_id == row.mentor_id)
+    return PAGE.render(
+        rows=rows_of(rows, now), awaiting=awaiting, etag=etag(rows[0]), zone=rows[0].viewer_zone,
+        now_ms=int(now.timestamp() * 1000),
+    )
+
+
+@app.get("/dashboard/changes")
+def dashboard_changes():
+    """The dashboard's poll: 304 while the viewer's change count is the one the page has seen, else the
+    rows of the sessions changed since; the count and the rows come in the same read as the login."""
+    user_id, login_version = cookie_viewer()
+    asked = request.headers.get("If-None-Match", "").strip()
+    seen = seen_version(user_id, asked)
+    now = datetime.now(UTC)
+    rows = read(Listed, CHANGED, stored(now), seen, seen, user_id, login_version)
+    if not rows:
+        abort(401)
+    headers = {"ETag": etag(rows[0]), "Cache-Control": "no-store", "Vary": "Cookie"}
+    if asked == headers["ETag"]:
+        return Response(status=304, headers=headers)
+    body = rows_of(rows, now)
+    if rows[0].viewer_role == "mentor":
+        # Only a mentor's answer has the awaiting-confirmation line, as on meetapp: a second read.
+        awaiting = db().execute(AWAITING, (user_id, stored(now))).fetchone()[0]
+        body += Markup(AWAITING_LINE.render(awaiting=awaiting))
+    return Response(body, headers=headers)
 
 
 @app.get("/join/<token>")
@@ -460,5 +560,5 @@ def access_document(session_id: str):
     if access.state == "expired":
         body["access"]["expiredAt"] = body["access"]["expiresAt"]
     if access.state == "available":
-        body["joinUrl"] = PUBLIC_BASE_URL + join_path(row, short_lived=False)
+        body["joinUrl"] = PUBLIC_BASE_URL + long_lived_join_path(row)
     return body

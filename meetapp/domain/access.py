@@ -67,29 +67,12 @@ class Access:
         return self.status is AccessStatus.AVAILABLE
 
     @property
-    def seconds_until_next_change(self) -> int | None:
-        """Whole seconds until `next_change`, or None when only an event can change the status."""
-        if self.next_change is None:
-            return None
-        return self.seconds_until_available if self.status is AccessStatus.TOO_EARLY else self.seconds_until_expiry
-
-    @property
     def minutes_until_available(self) -> int:
         return math.ceil(self.seconds_until_available / 60)
 
     @property
     def minutes_until_expiry(self) -> int:
         return math.ceil(self.seconds_until_expiry / 60)
-
-    @property
-    def poll_seconds(self) -> int:
-        """When a page should ask again: just after the next change by the clock, or within a minute
-        (an event such as a cancellation or a confirmation can come at any time)."""
-        until = self.seconds_until_next_change
-        return POLL_AT_LEAST_EVERY if until is None else min(POLL_AT_LEAST_EVERY, until + 1)
-
-
-POLL_AT_LEAST_EVERY = 60
 
 
 def evaluate(

@@ -2,9 +2,11 @@
 
 Tokens are signed with their own salt. The current key signs; it and every
 fallback key verify, so keys rotate without breaking links already mailed.
-Dashboard buttons get short-lived tokens; mailed and calendar links live as long
-as the session (the access window still decides). Bumping the session's link
-version revokes every earlier token.
+Mailed and calendar links live as long as the session (the access window still
+decides). A token may also be short-lived, five minutes: pages' Join buttons
+carried those before they used the join door (`/sessions/<id>/join`), and one
+still in an open tab is refused once its five minutes are over. Bumping the
+session's link version revokes every earlier token.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta

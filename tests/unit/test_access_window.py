@@ -195,30 +195,6 @@ def test_refusals_follow_the_contracts_order(kwargs, expected):
     assert refusal(**kwargs) is expected
 
 
-def test_seconds_until_the_next_change_follow_the_window_edge():
-    assert access_at(START - timedelta(minutes=20)).seconds_until_next_change == 300
-    assert access_at(START).seconds_until_next_change == 90 * 60
-    assert access_at(END + timedelta(hours=1)).seconds_until_next_change is None
-    assert access_at(START, status=SessionStatus.PENDING).seconds_until_next_change is None
-
-
 def test_days_away_are_whole_days_like_the_countdown():
     assert access_at(START - timedelta(days=3, hours=23)).message.endswith("(in 3 days).")
     assert access_at(START - timedelta(days=2, hours=1)).message.endswith("(in 2 days).")
-
-
-@pytest.mark.parametrize(
-    ("now", "expected"),
-    [
-        (START - timedelta(minutes=15, seconds=30), 31),
-        (START - timedelta(hours=3), 60),
-        (START, 60),
-        (END + timedelta(minutes=29, seconds=50), 11),
-    ],
-)
-def test_pages_ask_again_just_after_the_next_change_or_within_a_minute(now, expected):
-    assert access_at(now).poll_seconds == expected
-
-
-def test_pages_ask_about_a_pending_session_every_minute():
-    assert access_at(START - timedelta(days=1), status=SessionStatus.PENDING).poll_seconds == 60
