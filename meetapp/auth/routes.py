@@ -2,8 +2,9 @@
 from functools import cache
 from urllib.parse import urlsplit
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetapp.auth import bp, devices
@@ -32,6 +33,18 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def leads_to_a_meeting(path: str) -> bool:
+    """Whether `path` is one of the join proxy's doors (`/join/<token>`, `/sessions/<id>/join`)."""
+    path, root = urlsplit(path).path, request.script_root
+    if not path.startswith(root + "/"):
+        return False
+    try:
+        endpoint, _ = current_app.url_map.bind_to_environ(request.environ).match(path.removeprefix(root), method="GET")
+    except HTTPException:
+        return False
+    return endpoint in ("join.enter", "join.door")
 
 
 def session_to_join(next_path: str | None) -> str | None:
@@ -94,8 +107,8 @@ def login():
             now = utcnow()
             log_in(user, remember=form.remember.data, now=now)
             destination = safe_next(form.next.data) or url_for("dashboard.index")
-            if destination.startswith(url_for("join.enter", token="")):
-                # A join link leads on to the meeting on another site, and browsers hold every redirect
+            if leads_to_a_meeting(destination):
+                # A join door leads on to the meeting on another site, and browsers hold every redirect
                 # after a form to the page's `form-action 'self'`: so leave the form first, then go on.
                 response = make_response(render_template("auth/continue.html", destination=destination))
             else:

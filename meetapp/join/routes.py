@@ -9,7 +9,7 @@ from meetapp.domain.access import JoinRefusal
 from meetapp.domain.permissions import refusal_tells_about_session
 from meetapp.domain.timeutil import utcnow
 from meetapp.join import bp
-from meetapp.services import joining
+from meetapp.services import changes, joining
 
 REFUSAL_PAGES = {
     JoinRefusal.NOT_FOUND: (404, "Link not valid"),
@@ -18,6 +18,8 @@ REFUSAL_PAGES = {
     JoinRefusal.NOT_CONFIRMED: (409, "Not confirmed yet"),
     JoinRefusal.EXPIRED: (410, "Session ended"),
 }
+# The pages' door names a session, not a link: where a link's title would mislead, its own.
+DOOR_TITLES = {JoinRefusal.NOT_FOUND: "Session not found", JoinRefusal.NOT_PARTICIPANT: "Not your session"}
 
 
 @bp.after_request
@@ -36,7 +38,8 @@ def enter(token: str):
     if not current_user.is_authenticated:
         joining.log_anonymous_attempt(token, now, request.remote_addr)
         return redirect(url_for("auth.login", next=request.path))
-    return answer(joining.attempt_by_token(token, current_user, now, request.remote_addr), now, by_link=True)
+    seen = seen_so_far()
+    return answer(joining.attempt_by_token(token, current_user, now, request.remote_addr), now, seen, by_link=True)
 
 
 # The Join control in pages: the same checks in the same order, logged the same way, with the login
@@ -48,19 +51,26 @@ def door(session_id: str):
     if not current_user.is_authenticated:
         joining.log_anonymous_door_attempt(session_id, now, request.remote_addr)
         return redirect(url_for("auth.login", next=request.path))
-    return answer(joining.attempt_by_id(session_id, current_user, now, request.remote_addr), now, by_link=False)
+    seen = seen_so_far()
+    return answer(joining.attempt_by_id(session_id, current_user, now, request.remote_addr), now, seen, by_link=False)
 
 
-def answer(attempt: joining.JoinAttempt, now: datetime, *, by_link: bool):
+def seen_so_far() -> str:
+    """The viewer's live ETag as loaded with the login, before the attempt commits (and everything is read
+    anew): the waiting page's poll then never claims a change the page does not show."""
+    return changes.etag(current_user.id, current_user.sessions_version)
+
+
+def answer(attempt: joining.JoinAttempt, now: datetime, seen: str, *, by_link: bool):
     """Into the meeting, the waiting page before the window opens, or the page that says why not."""
     if attempt.meeting_url is not None:
         return joining.redirect_to_meeting(attempt.meeting_url)
     if attempt.refusal is JoinRefusal.TOO_EARLY:
-        return render_template("join/waiting.html", session=attempt.session, access=attempt.access, now=now)
+        return render_template("join/waiting.html", session=attempt.session, access=attempt.access, now=now, seen=seen)
     status, title = REFUSAL_PAGES[attempt.refusal]
     context = {
         "refusal": attempt.refusal.value,
-        "title": title if by_link or attempt.refusal is not JoinRefusal.NOT_FOUND else "Session not found",
+        "title": title if by_link else DOOR_TITLES.get(attempt.refusal, title),
         "by_link": by_link,
         # Only a participant hears about the session; a stranger's or a bad link says nothing of it.
         "session": attempt.session if refusal_tells_about_session(attempt.refusal) else None,

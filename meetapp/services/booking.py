@@ -89,7 +89,8 @@ _SESSION_BY_ID = sa.select(MentoringSession).where(MentoringSession.id == sa.bin
 
 def find_session(session_id: str) -> MentoringSession | None:
     """The session with both people and its type (one query), or None; no permission check."""
-    if not 0 < len(session_id) <= 32:
+    # PostgreSQL refuses a NUL in a string outright; no id has one, so it names no session.
+    if not 0 < len(session_id) <= 32 or "\x00" in session_id:
         return None
     return db.session.scalar(_SESSION_BY_ID, {"session_id": session_id})
 

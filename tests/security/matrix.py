@@ -103,6 +103,8 @@ CASES = [
     Case("health.live", "GET", everyone(200)),
     Case("health.ready", "GET", everyone(200)),
     Case("dashboard.index", "GET", who(LOGIN, 200, 200, 200, 200, 200)),
+    # The dashboard's poll: each person's own changed rows (no If-None-Match: every session not over yet).
+    Case("dashboard.changes_since_seen", "GET", who(LOGIN, 200, 200, 200, 200, 200)),
     Case("auth.login", "GET", who(200, HOME, HOME, HOME, HOME, HOME)),
     Case(
         "auth.login",
@@ -232,6 +234,15 @@ CASES = [
         who(LOGIN, 403, 403, 403, MEETING, 403),
         args=lambda w: {"token": w.join_paths[(w.confirmed, "mentor")].removeprefix("/join/")},
         variant="the mentor's link",
+    ),
+    # The Join control in pages: the session's own address, with the login cookie in place of a token.
+    Case("join.door", "GET", who(LOGIN, 403, 403, MEETING, MEETING, 403), args=confirmed),
+    Case(
+        "join.door",
+        "GET",
+        who(LOGIN, 403, 403, 409, 409, 403),
+        args=lambda w: {"session_id": w.pending},
+        variant="not yet confirmed",
     ),
     # Admin
     Case("admin.home", "GET", who(LOGIN, 403, 403, 403, 403, 200), admin_sees=True),

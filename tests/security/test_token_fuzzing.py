@@ -121,6 +121,7 @@ def test_a_mangled_join_link_opens_the_meeting_only_when_it_is_still_the_same_li
 SESSION_URLS = [
     "/sessions/{}",
     "/sessions/{}/status",
+    "/sessions/{}/join",
     "/api/mentoring/session/{}",
     "/api/mentoring/session/{}/access",
     "/api/mentoring/session/{}/join",

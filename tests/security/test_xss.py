@@ -210,8 +210,13 @@ def test_what_people_type_comes_back_escaped_everywhere(app, app_pool, sink, pay
     waiting_page = mentee.page(join_path(mentee, waiting))
     cancelled_page = mentee.get(join_path(mentee, cancelled_by_form))
     assert cancelled_page.status_code == 410
+    # The same at the pages' join door, which names the session instead of carrying a token.
+    waiting_at_the_door = mentee.page(f"/sessions/{waiting}/join")
+    cancelled_at_the_door = mentee.get(f"/sessions/{cancelled_by_form}/join")
+    assert cancelled_at_the_door.status_code == 410
     pages = {
         "mentee dashboard": mentee.page("/"),
+        "mentee dashboard poll": mentee.page("/dashboard/changes"),
         "booking page": mentee.page("/sessions/new"),
         "mentee settings": mentee.page("/settings/"),
         "mentee security settings": mentee.page("/settings/security"),
@@ -220,6 +225,7 @@ def test_what_people_type_comes_back_escaped_everywhere(app, app_pool, sink, pay
         "status fragment": mentee.page(f"/sessions/{waiting}/status", headers=HTMX),
         "session panel": mentee.page(f"/sessions/{waiting}", headers=HTMX),
         "mentor dashboard": mentor.page("/"),
+        "mentor dashboard poll": mentor.page("/dashboard/changes"),
         "mentor's session page": mentor.page(f"/sessions/{waiting}"),
         "mentor's status fragment": mentor.page(f"/sessions/{cancelled_by_api}/status", 286, headers=HTMX),
         "video settings": mentor.page("/settings/video"),
@@ -240,6 +246,10 @@ def test_what_people_type_comes_back_escaped_everywhere(app, app_pool, sink, pay
     assert str(escape(mentee_name)) in pages["mentor's session page"]
     assert str(escape(mentor_name)) in waiting_page
     assert str(escape(reason)) in cancelled_page.get_data(as_text=True)
+    assert str(escape(mentor_name)) in waiting_at_the_door
+    assert str(escape(reason)) in cancelled_at_the_door.get_data(as_text=True)
+    assert str(escape(mentor_name)) in pages["mentee dashboard poll"]
+    assert str(escape(mentee_name)) in pages["mentor dashboard poll"]
 
     # JSON carries the text as it was typed, as JSON.
     listed = {s["id"]: s for s in mentee.get("/api/mentoring/sessions").json["sessions"]}

@@ -109,6 +109,29 @@ def test_every_reason_for_a_refusal_reads_as_plain_words(app, client, auth, cloc
     ]
 
 
+def test_attempts_at_the_pages_join_door_are_listed_as_those_by_link_are(client, auth, clock, people, booked):
+    door = f"/sessions/{booked['id']}/join"
+    people.make("mentee", "Nosy Parker")
+    clock.move_to(OPENS - timedelta(minutes=1))
+    assert client.get(door).status_code == 302  # not logged in
+    auth.login("nosy.parker@example.com")
+    assert client.get(door).status_code == 403
+    auth.logout()
+    auth.login(MENTEE_EMAIL)
+    assert client.get(door).status_code == 200  # the waiting page
+    clock.move_to(OPENS)
+    assert client.get(door).status_code == 302
+    auth.logout()
+
+    auth.login(MENTOR_EMAIL)
+    assert attendance_lines(session_page(client, booked)) == [
+        "Someone not logged in · refused at 10:44: not logged in",
+        "Nosy Parker · refused at 10:44: not a participant",
+        "Max Mentee · refused at 10:44: too early",
+        "Max Mentee joined at 10:45",
+    ]
+
+
 def test_an_attempt_on_another_day_than_today_shows_its_date(app, client, auth, clock, api_as, mentor, mentee):
     session = api_as(mentee).post(
         "/api/mentoring/sessions", json={"mentorId": mentor, "startsAt": "2026-11-25T10:00:00Z", "durationMinutes": 60}

@@ -290,7 +290,9 @@ def test_defaults_apply_where_the_type_leaves_the_window_empty(database_url, clo
         assert client.get(link).status_code == 410
 
 
-def test_a_dashboard_button_token_lasts_five_minutes(app, client, auth, clock, confirmed_with_links, mentee):
+def test_a_short_lived_link_lasts_five_minutes(app, client, auth, clock, confirmed_with_links, mentee):
+    # Pages put these in their Join buttons until they had the door (/sessions/<id>/join, issue 21):
+    # one still in a tab left open keeps its five minutes, and no more.
     session_id = confirmed_with_links[0]
     clock.move_to(OPENS)
     short = token_for(app, session_id, mentee, 1, short_lived=True, at=OPENS)

@@ -1,18 +1,18 @@
-"""The join status fragment: each state, how it polls and stops, and the pages that include it."""
+"""The join status fragment: what it shows at each moment of the window, how the page's clock takes
+it from there, its final states, and the pages that include it."""
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
 
 import pytest
 
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.extensions import db
 from meetapp.models import MentoringSession
-from tests.support import PASSWORD, counted_queries, table_read_by
+from tests.support import CLOSES, MENTEE_EMAIL, MENTOR_EMAIL, OPENS, PASSWORD, START, counted_queries, table_read_by
 
-MENTOR_EMAIL, MENTEE_EMAIL = "mona.mentor@example.com", "max.mentee@example.com"
 HTMX = {"HX-Request": "true"}
-START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # an hour after NOW; Standard type: 15 min early, 30 late
-OPENS, CLOSES = START - timedelta(minutes=15), START + timedelta(minutes=90)
+END = START + timedelta(minutes=60)
 
 
 def book(api_as, mentee: int, mentor: int, starts_at: str = "2026-11-23T10:00:00Z", *, confirm: bool = True) -> dict:
@@ -45,27 +45,76 @@ def opening_tag(fragment: str) -> str:
     return fragment[: fragment.index(">") + 1]
 
 
-def trigger_of(fragment: str) -> str | None:
-    match = re.search(r'hx-trigger="([^"]*)"', opening_tag(fragment))
+def join_control(fragment: str) -> str:
+    """The Join control's opening tag."""
+    match = re.search(r'<a class="button button-primary button-join"[^>]*>', fragment)
+    assert match, "no Join control"
+    return match.group(0)
+
+
+def href_of(fragment: str) -> str | None:
+    match = re.search(r' href="([^"]*)"', join_control(fragment))
     return match.group(1) if match else None
 
 
 def countdown_of(fragment: str) -> str:
-    return re.search(r"data-countdown-text>([^<]*)</span>", fragment).group(1)
+    return re.search(r"data-countdown-text[^>]*>([^<]*)</span>", fragment).group(1)
 
 
-def message_of(fragment: str) -> str:
-    """The fragment's sentence under its headline, as text."""
-    match = re.search(r'<p class="join-state-message">(.*?)</p>', fragment, re.S)
-    return " ".join(re.sub(r"<[^>]+>", "", match.group(1)).split())
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
-def join_link_of(fragment: str) -> str:
-    return re.search(r'<a class="button button-primary button-join" href="(/join/[^"]+)"', fragment).group(1)
+class _OnScreen(HTMLParser):
+    """Collects the text a sighted person sees: none under `hidden`, nor under `visually-hidden`."""
+
+    def __init__(self):
+        super().__init__()
+        self.out_of_sight: list[bool] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID_ELEMENTS:
+            return
+        attributes = dict(attrs)
+        unseen = "hidden" in attributes or "visually-hidden" in (attributes.get("class") or "").split()
+        self.out_of_sight.append(unseen or bool(self.out_of_sight and self.out_of_sight[-1]))
+
+    def handle_endtag(self, tag):
+        if tag not in VOID_ELEMENTS:
+            self.out_of_sight.pop()
+
+    def handle_data(self, data):
+        if not (self.out_of_sight and self.out_of_sight[-1]):
+            self.text.append(data)
+
+
+def on_screen(markup: str) -> str:
+    """The markup's text as shown when it is rendered, before any script runs."""
+    parser = _OnScreen()
+    parser.feed(markup)
+    return " ".join("".join(parser.text).split())
+
+
+def timed_parts(fragment: str) -> list[tuple[str, str | None, str | None]]:
+    """(text, data-shown-from, data-shown-until) of each part that holds only for a while, in order."""
+    parts = []
+    for match in re.finditer(r"<(p|span)\b([^>]*data-shown-[^>]*)>(.*?)</\1>", fragment, re.S):
+        attributes, inner = match.group(2), match.group(3)
+        start = re.search(r'data-shown-from="([^"]+)"', attributes)
+        end = re.search(r'data-shown-until="([^"]+)"', attributes)
+        text = " ".join(re.sub(r"<[^>]+>", "", inner).split())
+        parts.append((text, start and start.group(1), end and end.group(1)))
+    return parts
 
 
 def status(client, session_id: str, **kwargs):
     return client.get(f"/sessions/{session_id}/status", **kwargs)
+
+
+def status_fragment(client, session_id: str) -> str:
+    response = status(client, session_id)
+    assert response.status_code == 200
+    return fragment_of(response.get_data(as_text=True), session_id)
 
 
 def meeting_room(app, session_id: str) -> str:
@@ -73,58 +122,105 @@ def meeting_room(app, session_id: str) -> str:
         return db.session.get(MentoringSession, session_id).meeting_room
 
 
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
-# The states -----------------------------------------------------------------------------
+
+# What each moment shows -------------------------------------------------------------
+#
+# The server renders every part of the window into the fragment and hides, at the moment it renders,
+# those out of their range: a page is right at once, and app.js flips the parts by the page's clock.
+# The mentee is in New York: 09:45 UTC is 04:45 there, 10:00 is 05:00, 11:30 is 06:30.
 
 
-def test_too_early_counts_down_to_the_window_and_polls_within_a_minute(client, auth, clock, booked):
+@pytest.mark.parametrize(
+    ("moment", "state", "shown"),
+    [
+        (OPENS - timedelta(seconds=1), "too_early", "Opens in 00:01 Joining opens at 04:45 (your time)."),
+        (OPENS, "available", "Join You can join now. Your session starts at 05:00."),
+        (START - timedelta(seconds=1), "available", "Join You can join now. Your session starts at 05:00."),
+        (START, "available", "Join You can join now. Your session is under way."),
+        (END - timedelta(seconds=1), "available", "Join You can join now. Your session is under way."),
+        (END, "available", "Join You can still join until 06:30."),
+        (CLOSES - timedelta(seconds=1), "available", "Join You can still join until 06:30."),
+        (CLOSES, "expired", "Session ended This session has ended; joining closed at 06:30."),
+    ],
+    ids=["too early", "opening", "before the start", "start", "under way", "end", "last second", "closed"],
+)
+def test_each_moment_shows_only_its_own_parts(client, auth, clock, booked, moment, state, shown):
+    clock.move_to(moment)
+    auth.login(MENTEE_EMAIL)
+    fragment = status_fragment(client, booked)
+    assert f'data-join-state="{state}"' in opening_tag(fragment)
+    assert on_screen(fragment) == shown
+
+
+def test_every_part_carries_the_range_in_which_the_page_clock_shows_it(client, auth, clock, booked):
+    auth.login(MENTEE_EMAIL)
+    fragment = status_fragment(client, booked)
+    assert timed_parts(fragment) == [
+        ("Join", iso(OPENS), None),
+        ("Opens in 45:00", None, iso(OPENS)),
+        ("Joining opens at 04:45 (your time).", None, iso(OPENS)),
+        ("You can join now. Your session starts at 05:00.", iso(OPENS), iso(START)),
+        ("You can join now. Your session is under way.", iso(START), iso(END)),
+        ("You can still join until 06:30.", iso(END), iso(CLOSES)),
+        ("Session ended", iso(CLOSES), None),
+        ("This session has ended; joining closed at 06:30.", iso(CLOSES), None),
+    ]
+    tag = opening_tag(fragment)
+    assert f'data-opens-at="{iso(OPENS)}" data-closes-at="{iso(CLOSES)}"' in tag
+    assert 'data-say-available="Joining is open: you can join Standard with Mona Mentor now."' in tag
+    assert 'data-say-expired="Standard with Mona Mentor has ended."' in tag
+    assert "data-confirmed" in tag and "data-final" not in tag
+    # The Join control goes when the window closes, and "Session ended" takes its place.
+    assert f'data-shown-until="{iso(CLOSES)}"' in join_control(fragment)
+    assert 'aria-live="polite" data-announce></span>' in fragment
+    # No htmx polling of its own any more: the page has one poll (app.js), not one per fragment.
+    assert "hx-get" not in fragment and "hx-trigger" not in fragment
+
+
+def test_before_the_opening_the_join_control_is_inert_and_counts_down(client, auth, clock, booked):
+    auth.login(MENTEE_EMAIL)
+    fragment = status_fragment(client, booked)
+    control = join_control(fragment)
+    assert href_of(fragment) is None
+    assert 'role="link" aria-disabled="true"' in control
+    assert f'data-join-link data-href="/sessions/{booked}/join"' in control
+    assert countdown_of(fragment) == "45:00"
+    assert f'data-countdown-until="{iso(OPENS)}"' in fragment
+    assert "/join/" not in fragment
+
+
+def test_from_the_opening_the_join_control_is_a_link_to_the_door_that_lets_in(app, client, auth, clock, booked):
+    clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)
     response = status(client, booked)
-    assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
     fragment = fragment_of(response.get_data(as_text=True), booked)
-    assert 'data-join-state="too_early"' in fragment
-    assert countdown_of(fragment) == "45:00"
-    assert "Opens in" in fragment
-    assert 'data-countdown-until="2026-11-23T09:45:00Z"' in fragment
-    # 2701 s until the window opens, capped at a minute.
-    assert trigger_of(fragment) == "load delay:60s, refresh"
-    assert f'hx-get="/sessions/{booked}/status"' in opening_tag(fragment)
-    assert 'hx-swap="outerHTML"' in opening_tag(fragment)
-    assert "/join/" not in fragment
-    # 09:45 UTC is 04:45 in the mentee's New York: the clock time, said once, with no duration of its own.
-    assert message_of(fragment) == "Joining opens at 04:45 (your time)."
-    assert '<time datetime="2026-11-23T09:45:00Z">04:45</time>' in fragment
-    assert fragment.count("Joining opens") == 2  # the sentence, and the same words for the live region
-    assert 'data-announce-text="Joining opens at 04:45 (your time)."' in opening_tag(fragment)
-    assert "(in " not in fragment
+    assert href_of(fragment) == f"/sessions/{booked}/join"
+    assert "aria-disabled" not in join_control(fragment)
+    room = meeting_room(app, booked)
+    assert room not in response.get_data(as_text=True)
 
-
-def test_half_a_minute_before_opening_the_poll_lands_just_after_it(client, auth, clock, booked):
-    clock.move_to(OPENS - timedelta(seconds=30))
-    auth.login(MENTEE_EMAIL)
-    fragment = fragment_of(status(client, booked).get_data(as_text=True), booked)
-    assert countdown_of(fragment) == "00:30"
-    assert trigger_of(fragment) == "load delay:31s, refresh"
+    joined = client.get(href_of(fragment))
+    assert joined.status_code == 302
+    assert joined.headers["Location"].startswith(f"https://meet.jit.si/{room}#")
 
 
 def test_the_countdown_is_timed_to_the_millisecond_by_the_pages_server_clock(client, auth, clock, booked):
     clock.move_to(OPENS - timedelta(milliseconds=750))
     auth.login(MENTEE_EMAIL)
-    fragment = fragment_of(status(client, booked).get_data(as_text=True), booked)
-    assert 'data-countdown-until="2026-11-23T09:45:00Z"' in fragment
+    fragment = status_fragment(client, booked)
+    assert f'data-countdown-until="{iso(OPENS)}"' in fragment
     assert countdown_of(fragment) == "00:01"
-    assert trigger_of(fragment) == "load delay:2s, refresh"
     # The page it lands in carries the server's time, to the millisecond: app.js counts by it.
     page = client.get(f"/sessions/{booked}").get_data(as_text=True)
     opens_ms = int(OPENS.timestamp() * 1000)
     assert f'data-server-now-ms="{opens_ms - 750}"' in page
 
 
-
-
 @pytest.mark.parametrize(
-    ("starts_at", "shown", "sentence"),
+    ("starts_at", "countdown", "sentence"),
     [
         ("2026-11-23T13:00:00Z", "3 hours 45 minutes", "Joining opens at 07:45 (your time)."),
         # 20:45 UTC is 15:45 in New York, still Monday there.
@@ -137,49 +233,23 @@ def test_the_countdown_is_timed_to_the_millisecond_by_the_pages_server_clock(cli
     ],
 )
 def test_a_far_window_counts_in_hours_then_days_and_names_the_day(
-    client, auth, clock, api_as, mentor, mentee, starts_at, shown, sentence
+    client, auth, clock, api_as, mentor, mentee, starts_at, countdown, sentence
 ):
     session_id = book(api_as, mentee, mentor, starts_at)["id"]
     auth.login(MENTEE_EMAIL)
-    fragment = fragment_of(status(client, session_id).get_data(as_text=True), session_id)
-    assert countdown_of(fragment) == shown
-    assert message_of(fragment) == sentence
-    assert trigger_of(fragment) == "load delay:60s, refresh"
+    fragment = status_fragment(client, session_id)
+    assert on_screen(fragment) == f"Opens in {countdown} {sentence}"
 
 
 def test_the_opening_time_is_in_the_viewers_own_zone(client, auth, clock, booked):
     # The mentor is in Berlin: 09:45 UTC is 10:45 there; the countdown is the same for both.
     auth.login(MENTOR_EMAIL)
-    fragment = fragment_of(status(client, booked).get_data(as_text=True), booked)
-    assert message_of(fragment) == "Joining opens at 10:45 (your time)."
-    assert countdown_of(fragment) == "45:00"
+    fragment = status_fragment(client, booked)
+    assert on_screen(fragment) == "Opens in 45:00 Joining opens at 10:45 (your time)."
+    assert f'<time datetime="{iso(OPENS)}">10:45</time>' in fragment
 
 
-def test_when_the_window_opens_the_fragment_offers_a_join_link_that_works(app, client, auth, clock, booked):
-    clock.move_to(OPENS)
-    auth.login(MENTEE_EMAIL)
-    response = status(client, booked)
-    assert response.status_code == 200
-    fragment = fragment_of(response.get_data(as_text=True), booked)
-    assert 'data-join-state="available"' in fragment
-    assert "You can join now. Your session starts in 15 minutes." in fragment
-    assert "Opens in" not in fragment
-    # It still polls, so the short-lived link stays fresh and a cancellation shows.
-    assert trigger_of(fragment) == "load delay:60s, refresh"
-    room = meeting_room(app, booked)
-    assert room not in response.get_data(as_text=True)
-
-    joined = client.get(join_link_of(fragment))
-    assert joined.status_code == 302
-    assert joined.headers["Location"].startswith(f"https://meet.jit.si/{room}#")
-
-
-def test_the_last_minute_of_the_window_polls_just_after_it_closes(client, auth, clock, booked):
-    clock.move_to(CLOSES - timedelta(seconds=20))
-    auth.login(MENTEE_EMAIL)
-    fragment = fragment_of(status(client, booked).get_data(as_text=True), booked)
-    assert 'data-join-state="available"' in fragment
-    assert trigger_of(fragment) == "load delay:21s, refresh"
+# Final states -----------------------------------------------------------------------
 
 
 def test_after_the_window_the_fragment_is_final_and_stops_htmx_polling(client, auth, clock, booked):
@@ -188,24 +258,25 @@ def test_after_the_window_the_fragment_is_final_and_stops_htmx_polling(client, a
     polled = status(client, booked, headers=HTMX)
     assert polled.status_code == 286
     fragment = fragment_of(polled.get_data(as_text=True), booked)
-    assert "Session ended" in fragment
-    assert trigger_of(fragment) is None and "hx-get" not in fragment
-    assert "/join/" not in fragment
+    assert "data-final" in opening_tag(fragment) and "data-opens-at" not in opening_tag(fragment)
+    assert "button-join" not in fragment and "/join" not in fragment
+    assert "data-shown-" not in fragment
     assert "HX-Request" in polled.headers["Vary"]
     assert status(client, booked).status_code == 200
 
 
-def test_a_cancelled_session_stops_polling(client, auth, clock, api_as, booked, mentor):
+def test_a_cancelled_session_is_final_without_a_join_control(client, auth, clock, api_as, booked, mentor):
     api_as(mentor).post(f"/api/mentoring/session/{booked}/cancel", json={"reason": "Unwell"})
     auth.login(MENTEE_EMAIL)
     polled = status(client, booked, headers=HTMX)
     assert polled.status_code == 286
     fragment = fragment_of(polled.get_data(as_text=True), booked)
-    assert 'data-join-state="cancelled"' in fragment and "Cancelled" in fragment
-    assert trigger_of(fragment) is None
+    assert 'data-join-state="cancelled"' in fragment and "data-final" in opening_tag(fragment)
+    assert on_screen(fragment) == "Cancelled"
+    assert "button-join" not in fragment and "/join" not in fragment
 
 
-def test_a_declined_request_says_so_and_stops_polling(app, client, auth, clock, api_as, mentor, mentee):
+def test_a_declined_request_says_so_and_is_final(app, client, auth, clock, api_as, mentor, mentee):
     session_id = book(api_as, mentee, mentor, confirm=False)["id"]
     with app.app_context():
         db.session.get(MentoringSession, session_id).status = SessionStatus.DECLINED
@@ -214,21 +285,32 @@ def test_a_declined_request_says_so_and_stops_polling(app, client, auth, clock, 
     polled = status(client, session_id, headers=HTMX)
     assert polled.status_code == 286
     fragment = fragment_of(polled.get_data(as_text=True), session_id)
-    assert '<p class="join-state-headline">Declined</p>' in fragment and "Cancelled" not in fragment
-    assert trigger_of(fragment) is None and "/join/" not in fragment
+    assert on_screen(fragment) == "Declined"
+    assert "data-final" in opening_tag(fragment) and "/join" not in fragment
 
 
-def test_a_pending_session_polls_every_minute_for_the_confirmation(client, auth, clock, api_as, mentor, mentee):
+def test_a_pending_session_waits_for_the_confirmation_until_its_window_closes(
+    client, auth, clock, api_as, mentor, mentee
+):
     session_id = book(api_as, mentee, mentor, confirm=False)["id"]
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)
     polled = status(client, session_id, headers=HTMX)
     assert polled.status_code == 200
     fragment = fragment_of(polled.get_data(as_text=True), session_id)
-    assert "Waiting for confirmation" in fragment
-    assert "Waiting for the mentor to confirm this session." in fragment
-    assert trigger_of(fragment) == "load delay:60s, refresh"
-    assert "/join/" not in fragment
+    assert on_screen(fragment) == "Waiting for confirmation Waiting for the mentor to confirm this session."
+    assert "data-final" not in opening_tag(fragment) and "data-confirmed" not in opening_tag(fragment)
+    # At the close the page's clock turns it into "Never confirmed", with no request.
+    assert timed_parts(fragment) == [
+        ("Waiting for confirmation", None, iso(CLOSES)),
+        ("Waiting for the mentor to confirm this session.", None, iso(CLOSES)),
+        ("Never confirmed", iso(CLOSES), None),
+        ("This session was never confirmed.", iso(CLOSES), None),
+    ]
+    assert "button-join" not in fragment and "/join" not in fragment
+    auth.logout()
+    auth.login(MENTOR_EMAIL)
+    assert on_screen(status_fragment(client, session_id)) == "Waiting for confirmation"
 
 
 def test_a_session_never_confirmed_is_final_once_its_window_closed(client, auth, clock, api_as, mentor, mentee):
@@ -238,7 +320,11 @@ def test_a_session_never_confirmed_is_final_once_its_window_closed(client, auth,
     polled = status(client, session_id, headers=HTMX)
     assert polled.status_code == 286
     fragment = fragment_of(polled.get_data(as_text=True), session_id)
-    assert "Never confirmed" in fragment and trigger_of(fragment) is None
+    assert on_screen(fragment) == "Never confirmed This session was never confirmed."
+    assert "data-final" in opening_tag(fragment)
+
+
+# Who may see it, and what it costs ---------------------------------------------------
 
 
 def test_the_status_of_other_peoples_sessions_is_403_and_unknown_ones_404(client, auth, clock, people, booked):
@@ -300,12 +386,12 @@ def test_the_dashboard_row_carries_the_fragment_rendered_in_place(client, auth, 
     placeholder = page.split(f'<div class="join-status" id="join-status-{booked}"', 1)[1]
     fragment = fragment_of(placeholder, booked)
     assert placeholder.index(fragment) < placeholder.index("</li>")
-    assert countdown_of(fragment) == "45:00"
-    assert trigger_of(fragment) == "load delay:60s, refresh"
+    assert on_screen(fragment) == "Opens in 45:00 Joining opens at 04:45 (your time)."
+    assert href_of(fragment) is None
 
     clock.move_to(OPENS)
     fragment = fragment_of(client.get("/").get_data(as_text=True), booked)
-    assert join_link_of(fragment).startswith("/join/")
+    assert href_of(fragment) == f"/sessions/{booked}/join"
 
 
 def test_a_session_just_over_can_still_be_joined_from_the_dashboard(client, auth, clock, booked):
@@ -313,7 +399,9 @@ def test_a_session_just_over_can_still_be_joined_from_the_dashboard(client, auth
     auth.login(MENTEE_EMAIL)
     page = client.get("/").get_data(as_text=True)
     _, past = page.split('id="past-title"')
-    assert join_link_of(fragment_of(past, booked)).startswith("/join/")
+    fragment = fragment_of(past, booked)
+    assert href_of(fragment) == f"/sessions/{booked}/join"
+    assert on_screen(fragment) == "Join You can still join until 06:30."
     clock.move_to(CLOSES)
     assert f'id="join-status-{booked}"' not in client.get("/").get_data(as_text=True)
 
@@ -323,7 +411,7 @@ def test_the_session_page_carries_the_same_fragment(client, auth, clock, booked)
     page = client.get(f"/sessions/{booked}").get_data(as_text=True)
     fragment = fragment_of(page, booked)
     assert countdown_of(fragment) == "45:00"
-    assert fragment == fragment_of(status(client, booked).get_data(as_text=True), booked)
+    assert fragment == status_fragment(client, booked)
 
 
 def test_a_confirmation_by_htmx_turns_the_panels_fragment_into_a_countdown(client, auth, clock, api_as, mentor, mentee):
@@ -377,7 +465,7 @@ def count_dashboard_queries(app, client) -> int:
 
 
 def test_the_dashboard_query_count_does_not_grow_with_sessions(app, client, auth, clock, api_as, mentor, mentee):
-    # Starts 09:10: its window is open at 09:00, so the row carries a fresh join link.
+    # Starts 09:10: its window is open at 09:00, so the row carries a Join link.
     first = book(api_as, mentee, mentor, "2026-11-23T09:10:00Z")["id"]
     auth.login(MENTEE_EMAIL)
     with_one = count_dashboard_queries(app, client)
@@ -392,7 +480,7 @@ def test_the_dashboard_query_count_does_not_grow_with_sessions(app, client, auth
     # The cancelled one is folded away without a status of its own.
     assert page.count('<div class="join-state ') == 7
     assert "Cancelled and declined (1)" in page
-    assert join_link_of(fragment_of(page, first)).startswith("/join/")
+    assert href_of(fragment_of(page, first)) == f"/sessions/{first}/join"
     assert {"too_early", "pending", "available"} <= set(re.findall(r'data-join-state="(\w+)"', page))
     assert with_eight == with_one
 
@@ -400,7 +488,7 @@ def test_the_dashboard_query_count_does_not_grow_with_sessions(app, client, auth
 # The waiting page ---------------------------------------------------------------------
 
 
-def test_the_waiting_page_counts_down_and_polls_the_fragment(app, client, auth, clock, api_as, mentor, mentee):
+def test_the_waiting_page_counts_down_and_polls_the_status_once_a_minute(app, client, auth, clock, api_as, mentor, mentee):
     session = book(api_as, mentee, mentor)
     auth.login(MENTEE_EMAIL)
     response = client.get(path_of(session["joinUrl"]))
@@ -410,9 +498,15 @@ def test_the_waiting_page_counts_down_and_polls_the_fragment(app, client, auth, 
     # 10:00 UTC in New York.
     assert "Mon 23 Nov 2026, 05:00</time>" in page and "America/New_York" in page
     fragment = fragment_of(page, session["id"])
-    assert countdown_of(fragment) == "45:00"
-    assert f'hx-get="/sessions/{session["id"]}/status"' in fragment
-    assert trigger_of(fragment) == "load delay:60s, refresh"
+    assert on_screen(fragment) == "Opens in 45:00 Joining opens at 04:45 (your time)."
+    assert href_of(fragment) is None
+    # The page's one poll (app.js) asks for the status until the window closes or the fragment is final.
+    poll = re.search(r'<section class="card narrow join-page join-waiting"[^>]*>', page).group(0)
+    assert f'data-live-poll="/sessions/{session["id"]}/status"' in poll
+    assert re.search(r'data-live-etag="&#34;\d+\.\d+&#34;"', poll)
+    assert f'data-live-until="{iso(CLOSES)}"' in poll
+    assert 'data-live-stop-on="[data-join-state][data-final]"' in poll
+    assert "hx-get" not in fragment
     assert 'aria-live="polite"' in fragment
     assert re.search(r'<input type="checkbox" id="auto-join" data-auto-join>\s*<label for="auto-join">'
                      r"Take me in automatically when it opens</label>", page)
@@ -427,12 +521,13 @@ def test_a_name_with_markup_is_escaped_in_the_fragment_and_the_attendance(client
     session_id = book(api_as, sneaky, mentor)["id"]
     clock.move_to(OPENS)
     auth.login("sneaky@example.com")
-    own = status(client, session_id).get_data(as_text=True)
-    assert client.get(join_link_of(own)).status_code == 302
+    own = status_fragment(client, session_id)
+    assert client.get(href_of(own)).status_code == 302
     auth.logout()
     auth.login(MENTOR_EMAIL)
     fragment = status(client, session_id).get_data(as_text=True)
     assert "with &lt;script&gt;alert(1)&lt;/script&gt;</span>" in fragment
+    assert 'data-say-available="Joining is open: you can join Standard with &lt;script&gt;alert(1)&lt;/script&gt; now."' in fragment
     page = client.get(f"/sessions/{session_id}").get_data(as_text=True)
     attendance = page.split('id="attendance-title"', 1)[1]
     assert "&lt;script&gt;alert(1)&lt;/script&gt; joined at" in attendance
