@@ -9,7 +9,10 @@ The counting is a `before_flush` listener rather than a call in every service, s
 missed wherever it is made (a page, the API, the worker, the CLI, an admin). It raises the counts
 with UPDATE … RETURNING, which holds each person's row until the commit: one person's changes
 commit in the order of their numbers, so a page that has seen number v has seen every change up to
-v. The rows are taken in the order of their ids, so two transactions never wait on each other.
+v. A flush takes the rows in the order of their ids, so two transactions that change the same people
+wait for each other but never deadlock. A transaction raises each person's count once, however many
+times it flushes (a change, then the mail that marks the session announced): nobody sees the number
+before the commit, which publishes everything it stamped together.
 """
 from datetime import datetime
 
@@ -21,6 +24,8 @@ from meetapp.models import MentoringSession, User
 from meetapp.services.booking import LISTED
 
 _users = User.__table__
+# In `Session.info`: the counts this transaction has raised so far, by person.
+_COUNTED = "meetapp.changes.counted"
 
 
 def etag(user_id: int, sessions_version: int) -> str:
@@ -88,16 +93,23 @@ def count_session_changes(session: orm.Session, flush_context, instances) -> Non
     if not changed:
         return
     people = {item: _people_of(item) for item in changed}
+    counts = session.info.setdefault(_COUNTED, {})
     connection = session.connection()
-    counts = {
-        person: connection.execute(
+    for person in sorted({person for pair in people.values() for person in pair} - counts.keys()):
+        counts[person] = connection.execute(
             sa.update(_users)
             .where(_users.c.id == person)
             .values(sessions_version=_users.c.sessions_version + 1)
             .returning(_users.c.sessions_version)
         ).scalar_one()
-        for person in sorted({person for pair in people.values() for person in pair})
-    }
     for item, (mentor_id, mentee_id) in people.items():
         item.mentor_version_at_change = counts[mentor_id]
         item.mentee_version_at_change = counts[mentee_id]
+
+
+@sa.event.listens_for(orm.Session, "after_transaction_end")
+def forget_counts(session: orm.Session, transaction: orm.SessionTransaction) -> None:
+    # The transaction's end, or a savepoint's (a count raised in one that rolled back is gone from the
+    # row); not the end of the inner transaction each flush runs in.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_COUNTED, None)

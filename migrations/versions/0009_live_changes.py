@@ -24,8 +24,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('mentoring_sessions') as batch_op:
-        batch_op.drop_column('mentee_version_at_change')
-        batch_op.drop_column('mentor_version_at_change')
-    with op.batch_alter_table('users') as batch_op:
-        batch_op.drop_column('sessions_version')
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35 on), not batch mode: on SQLite a batch copies the table and
+    # drops the old one, which foreign keys refuse while sessions, mails or attempts refer to its rows.
+    op.drop_column('mentoring_sessions', 'mentee_version_at_change')
+    op.drop_column('mentoring_sessions', 'mentor_version_at_change')
+    op.drop_column('users', 'sessions_version')

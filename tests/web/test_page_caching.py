@@ -1,5 +1,6 @@
 """Pages that carry a person's own Join links are `Cache-Control: no-store`: the dashboard, the session
-page and its status fragment, before the window opens and while it is open."""
+page and its status fragment, before the window opens and while it is open, and their polls' answers,
+304 or not."""
 from datetime import timedelta
 
 import pytest
@@ -26,7 +27,8 @@ def test_pages_with_join_links_are_kept_out_of_caches(client, auth, clock, confi
     for path, headers in pages_of(session_id).items():
         response = client.get(path, headers=headers)
         assert response.status_code == 200, path
-        assert "/join/" in response.get_data(as_text=True), f"{path} shows no Join link: is the test right?"
+        join_link = f'href="/sessions/{session_id}/join"'
+        assert join_link in response.get_data(as_text=True), f"{path} shows no Join link: is the test right?"
         assert response.headers.get("Cache-Control") == "no-store", path
 
 
@@ -47,3 +49,15 @@ def test_an_admin_looking_at_a_session_page_gets_it_no_store(client, auth, clock
     response = client.get(f"/sessions/{confirmed_with_links[0]}")
     assert response.status_code == 200
     assert response.headers.get("Cache-Control") == "no-store"
+
+
+def test_the_polls_answers_are_no_store_changed_or_not(client, auth, clock, confirmed_with_links):
+    # A cached 200 would be replayed to the page as news it already had, and a cached 304 would hide a change.
+    session_id = confirmed_with_links[0]
+    auth.login(MENTEE_EMAIL)
+    for path in ("/dashboard/changes", f"/sessions/{session_id}/status"):
+        changed = client.get(path)
+        assert changed.status_code == 200, path
+        unchanged = client.get(path, headers={"If-None-Match": changed.headers["ETag"]})
+        assert unchanged.status_code == 304, path
+        assert changed.headers.get("Cache-Control") == unchanged.headers.get("Cache-Control") == "no-store", path
