@@ -50,6 +50,13 @@ def database_backends() -> list[str]:
     return ["sqlite"]
 
 
+# For a test that only PostgreSQL can run (two transactions at once, a server to lose): its one
+# backend, or none (skipped, as every PostgreSQL test is outside CI) where PostgreSQL is not at hand.
+ON_POSTGRESQL_ONLY = pytest.mark.parametrize(
+    "database_url", [backend for backend in database_backends() if backend == "postgresql"], indirect=True
+)
+
+
 @contextmanager
 def scratch_postgres_database(prefix: str):
     """A new, empty PostgreSQL database on TEST_DATABASE_URL's server, dropped afterwards.

@@ -15,7 +15,7 @@ from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile, User
 from meetapp.services import booking, changes, meetings, mentor_approval
 from tests.providers import fakes
-from tests.support import MENTEE_EMAIL, NOW, PASSWORD, running_app
+from tests.support import MENTEE_EMAIL, NOW, ON_POSTGRESQL_ONLY, PASSWORD, running_app
 
 ZOOM_MEETINGS = "/v2/users/ada@example.com/meetings"
 
@@ -399,7 +399,7 @@ def seen_by_a_reader(app, mentor: int, first: str, second: str) -> tuple[int, li
 
 
 # SQLite lets one transaction write at a time: two changes cannot overlap there.
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@ON_POSTGRESQL_ONLY
 def test_two_changes_to_one_mentors_sessions_at_once_are_numbered_in_commit_order(
     app, clock, people, api_as, mentor, mentee
 ):

@@ -1,7 +1,9 @@
 """The browser tests' tools: the app served on a free port, a stand-in meeting host, a browser context per person.
 
-Time is real here (the browser's clock cannot be moved), so sessions are booked
-relative to `utcnow()` through the services, a few seconds before their window opens.
+Sessions are booked relative to `utcnow()` through the services. The app runs in this process, so
+a test that holds `time_machine.travel(...)` moves the server's clock; the pages' clock is
+Playwright's `clock` (`pause_clock` stops it, `Traffic.run_clock` moves it and watches what the page
+asks meanwhile). Tests that do neither wait in real time, a few seconds before a window opens.
 The fixtures that hand these out (`browser`, `server`, `page`, ...) are in tests/e2e/conftest.py.
 """
 import re
@@ -9,10 +11,11 @@ import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from cryptography import x509
@@ -146,8 +149,11 @@ class LiveServer:
         return mentor
 
     def session(self, mentee: Person, mentor: Person, *, opens_in: timedelta, confirm: bool = True) -> str:
-        """A Standard session whose join window opens `opens_in` from now (negative: already open).
+        """A Standard session whose join window opens `opens_in` from now (negative: already open),
+        rounded up to a whole second.
 
+        Whole seconds, as the booking form's whole minutes are: the pages carry the window's edges to
+        the second (`iso_z`), so a start with a fraction would open the page's Join a fraction early.
         One that starts in the past was booked and confirmed an hour before its start.
         """
         with self.app.app_context():
@@ -156,6 +162,8 @@ class LiveServer:
             if early is None:
                 early = self.app.config["JITSI_ALLOW_EARLY_MINUTES"]
             starts_at = utcnow() + timedelta(minutes=early) + opens_in
+            if starts_at.microsecond:
+                starts_at = starts_at.replace(microsecond=0) + timedelta(seconds=1)
             booked_at = min(utcnow(), starts_at - timedelta(hours=1))
             session = booking.book_session(
                 mentee=db.session.get(User, mentee.id),
@@ -228,7 +236,7 @@ def serve(database: Path) -> Iterator[LiveServer]:
             sink.stop()
 
 
-def new_context(browser, server: LiveServer, *, bypass_csp: bool = False):
+def new_context(browser, server: LiveServer, *, bypass_csp: bool = False, java_script_enabled: bool = True):
     """A fresh browser context (its own cookies: one person) on the app.
 
     `bypass_csp=True` is for the accessibility checks only: it lets axe-core be injected.
@@ -239,6 +247,7 @@ def new_context(browser, server: LiveServer, *, bypass_csp: bool = False):
         locale="en-US",
         timezone_id="UTC",
         bypass_csp=bypass_csp,
+        java_script_enabled=java_script_enabled,
         ignore_https_errors=True,
     )
     context.set_default_timeout(WAIT_MS)
@@ -280,3 +289,72 @@ def log_in(page, person: Person) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+def pause_clock(context, at: datetime) -> None:
+    """Stop the clock of the pages `context` opens from now on at `at`: Date, timers and performance.now
+    then move only by `clock.run_for` (see `Traffic.run_clock`), so a page's timers fire exactly when
+    the test says. Call it before the context opens its first page."""
+    context.clock.install(time=at)
+    context.clock.pause_at(at)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    method: str
+    path: str
+    if_none_match: str | None
+    status: int | None  # None: no answer (failed or still under way)
+
+
+class Traffic:
+    """Every request one page sends from the moment this is made, with its answer's status: what a live
+    page costs the server, and whether its polls are answered 304."""
+
+    def __init__(self, page):
+        self.page = page
+        self.exchanges: list[Exchange] = []
+        self._under_way: dict = {}
+        page.on("request", self._sent)
+        page.on("response", self._answered)
+        page.on("requestfailed", self._failed)
+
+    def _sent(self, request) -> None:
+        self._under_way[request] = len(self.exchanges)
+        path = urlsplit(request.url).path
+        self.exchanges.append(Exchange(request.method, path, request.headers.get("if-none-match"), None))
+
+    # Answered when its status and headers are in: a page need not read a body it does not want
+    # (the session page's status poll, whose news it fetches from elsewhere), and Chromium counts a
+    # request with an unread body as unfinished.
+    def _answered(self, response) -> None:
+        index = self._under_way.pop(response.request, None)
+        if index is not None:
+            self.exchanges[index] = replace(self.exchanges[index], status=response.status)
+
+    def _failed(self, request) -> None:
+        self._under_way.pop(request, None)
+
+    def settle(self) -> None:
+        """Wait (in real time, at most WAIT_MS) until every request sent so far has its answer."""
+        for _ in range(WAIT_MS // 10):
+            if not self._under_way:
+                return
+            self.page.wait_for_timeout(10)
+        raise AssertionError(f"still unanswered after {WAIT_MS} ms: {list(self._under_way)}")
+
+    def run_clock(self, milliseconds: int, *, until: str | None = None, step: int = 1_000) -> int:
+        """Move the page's paused clock on by `milliseconds`, a `step` at a time, letting each step's
+        requests be answered before the next, as they would be in the time they take. With `until` (a
+        JavaScript expression) stop at the first step after which it holds; return the time run."""
+        ran = 0
+        while ran < milliseconds:
+            this_step = min(step, milliseconds - ran)
+            self.page.clock.run_for(this_step)
+            ran += this_step
+            self.settle()
+            if until is not None and self.page.evaluate(until):
+                return ran
+        if until is not None:
+            raise AssertionError(f"{until} did not hold within {milliseconds} ms of the page's clock")
+        return ran

@@ -53,9 +53,10 @@ def contexts(browser, server):
     """
     opened, console = [], ConsoleWatch()
 
-    def open_context(*, bypass_csp: bool = False):
-        opened.append(console.watch(new_context(browser, server, bypass_csp=bypass_csp)))
-        return opened[-1]
+    def open_context(*, bypass_csp: bool = False, java_script_enabled: bool = True):
+        context = new_context(browser, server, bypass_csp=bypass_csp, java_script_enabled=java_script_enabled)
+        opened.append(console.watch(context))
+        return context
 
     yield open_context
     for context in opened:

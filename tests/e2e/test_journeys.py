@@ -57,15 +57,20 @@ def ms_until(moment: datetime) -> float:
 
 
 def watch_for_join_button(page) -> None:
-    """Note, by the browser's clock, when a Join button first appears; and mark the page to spot a reload."""
+    """Note, by the browser's clock, when the Join control first becomes a link (it is on the page
+    before, inert, without an href); and mark the page to spot a reload."""
     page.evaluate(
         """() => {
           window.stillTheSamePage = true;
           window.joinShownAt = null;
           const seen = () => {
-            if (window.joinShownAt === null && document.querySelector("a[data-join-link]")) window.joinShownAt = Date.now();
+            if (window.joinShownAt === null && document.querySelector("a[data-join-link][href]")) {
+              window.joinShownAt = Date.now();
+            }
           };
-          new MutationObserver(seen).observe(document.body, {childList: true, subtree: true});
+          new MutationObserver(seen).observe(
+            document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["href"]},
+          );
           seen();
         }"""
     )
@@ -170,7 +175,8 @@ def test_dashboard_countdown_turns_into_join_button_without_reload(server, page,
     expect(join).to_have_accessible_name("Join Standard with Mona Mentor")
     announcer = state.locator("[data-announce]")
     expect(announcer).to_have_attribute("aria-live", "polite")
-    expect(announcer).to_contain_text("You can join now")
+    expect(announcer).to_have_text("Joining is open: you can join Standard with Mona Mentor now.")
+    expect(state.locator(".join-state-message").filter(visible=True)).to_contain_text("You can join now.")
 
     join.click()
     expect(page).to_have_url(MEETING_URL)

@@ -49,11 +49,13 @@ def assert_one_voice(state, opens_at: datetime) -> None:
     """The status says the opening time once, as a clock time in New York with its day, and no duration
     but the countdown's own."""
     local = opens_at.astimezone(NEW_YORK)
-    message = state.locator(".join-state-message")
+    # The fragment holds the messages of every moment of the window; only the one for now is shown.
+    message = state.locator(".join-state-message").filter(visible=True)
     expect(message).to_have_text(f"Joining opens at {local:%H:%M} ({day_label(opens_at, NEW_YORK)}, your time).")
     expect(message.locator("time")).to_have_attribute("datetime", opens_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    # What is on the screen (the live region, for screen readers, speaks at its own moments).
-    text = "\n".join(state.locator("p").all_inner_texts())
+    # What is on the screen, the Join control's "Opens in" included (the live region, for screen
+    # readers, speaks at its own moments).
+    text = state.inner_text().replace(state.locator("[data-announce]").inner_text(), "")
     assert text.count("opens at") == 1 and text.count("Opens in") == 1, text
     # The countdown is the only duration: nothing else counts in words of its own.
     assert not A_DURATION_IN_WORDS.search(text.replace(state.locator("[data-countdown-text]").inner_text(), "")), text

@@ -19,7 +19,17 @@ from werkzeug.wrappers import Response
 from meetapp.extensions import db
 from meetapp.models import User
 from meetapp.services.logins import end_every_login
-from tests.support import CLOSES, MENTEE_EMAIL, MENTOR_EMAIL, NOW, OPENS, PASSWORD, START, counted_queries
+from tests.support import (
+    CLOSES,
+    MENTEE_EMAIL,
+    MENTOR_EMAIL,
+    NOW,
+    ON_POSTGRESQL_ONLY,
+    OPENS,
+    PASSWORD,
+    START,
+    counted_queries,
+)
 
 HTMX = {"HX-Request": "true"}
 POLLS = ["dashboard", "status"]
@@ -738,7 +748,7 @@ def test_the_server_hides_exactly_the_parts_out_of_their_time(client, clock, ses
 
 
 # SQLite has no server to lose a connection to.
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@ON_POSTGRESQL_ONLY
 def test_an_unchanged_poll_that_loses_the_database_is_left_to_flask(
     request, database_url, app, client, clock, session_id
 ):
