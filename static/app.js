@@ -401,6 +401,7 @@ function startLivePoll() {
         return;
       }
       if (answer.ok) {
+        if (root.dataset.liveRefresh) answer.body?.cancel();
         news = root.dataset.liveRefresh ? await fetchFragment(root.dataset.liveRefresh) : await answer.text();
         // Kept only with its news: a change that could not be fetched is asked for again.
         if (news !== null) etag = answer.headers.get("ETag") || etag;

@@ -73,6 +73,12 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(12)
 
 
+def on_the_second(starts_at: datetime) -> datetime:
+    """The start a session is stored with: a whole second. Pages count down and open Join by the second,
+    from window edges written without a fraction; a fraction would open a page's Join before the proxy."""
+    return starts_at.replace(microsecond=0)
+
+
 def slot_end(starts_at: datetime, duration_minutes: int) -> datetime:
     return starts_at + timedelta(minutes=duration_minutes)
 

@@ -38,6 +38,7 @@ from meetapp.domain.scheduling import (
     check_start,
     check_transition,
     move_takes_back_confirmation,
+    on_the_second,
     slot_end,
 )
 from meetapp.domain.video import KIND_MANUAL
@@ -205,6 +206,7 @@ def book_session(
     )
     check.raise_if_any()
 
+    starts_at = on_the_second(starts_at)
     ends_at = slot_end(starts_at, duration_minutes)
     try:
         _claim_slot(mentor_id=mentor.id, mentee_id=mentee.id, starts_at=starts_at, ends_at=ends_at)
@@ -381,6 +383,7 @@ def reschedule_session(
     check_duration(duration_minutes, check)
     check.raise_if_any()
 
+    starts_at = on_the_second(starts_at)
     ends_at = slot_end(starts_at, duration_minutes)
     previous_starts_at, previous_ends_at = session.starts_at, session.ends_at
     takes_back_confirmation = move_takes_back_confirmation(user.id, session.mentee_id, session.status)

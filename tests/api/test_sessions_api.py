@@ -45,6 +45,19 @@ def test_booking_returns_the_session_as_the_contract_shows_it(clock, as_mentee, 
     assert response.headers["Location"].endswith(f"/api/mentoring/session/{session['id']}")
 
 
+def test_a_start_with_a_fraction_of_a_second_is_stored_on_the_whole_second(app, clock, as_mentee, mentor):
+    # Pages open Join by the second: a start half a second after 15:00 would open theirs before the proxy.
+    response = as_mentee.post("/api/mentoring/sessions", json=booking(mentor, "2026-11-24T15:00:00.500Z", 30))
+    assert response.status_code == 201
+    assert (response.json["session"]["startsAt"], response.json["session"]["endsAt"]) == (
+        "2026-11-24T15:00:00Z",
+        "2026-11-24T15:30:00Z",
+    )
+    with app.app_context():
+        stored = db.session.get(MentoringSession, response.json["session"]["id"])
+        assert (stored.starts_at.microsecond, stored.ends_at.microsecond) == (0, 0)
+
+
 def test_booking_a_named_session_type_is_case_insensitive(clock, as_mentee, mentor):
     response = as_mentee.post("/api/mentoring/sessions", json=booking(mentor, sessionType="quick CHECK-UP", minutes=15))
     assert response.status_code == 201

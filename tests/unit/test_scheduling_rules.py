@@ -30,6 +30,7 @@ from meetapp.domain.scheduling import (
     move_takes_back_confirmation,
     new_session_id,
     offered_actions,
+    on_the_second,
 )
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -287,3 +288,9 @@ def test_an_admin_who_ended_a_session_is_meetapp_support_to_its_people(ended_by,
 )
 def test_a_session_awaits_only_its_mentors_confirmation_and_only_while_pending(user, status, expected):
     assert awaits_confirmation_by(user, MENTOR, status) is expected
+
+
+def test_a_session_starts_on_a_whole_second():
+    # Pages open Join by the second from window edges written without a fraction (iso_z).
+    half_past = datetime(2026, 11, 24, 10, 0, 0, 500_000, tzinfo=UTC)
+    assert on_the_second(half_past) == datetime(2026, 11, 24, 10, 0, 0, tzinfo=UTC)
