@@ -11,8 +11,9 @@ count with the page's `If-None-Match`. Anything else (a Host that is none of TRU
 cookie, a bad or expired one, a login ended elsewhere, a count that moved, another path, a lost
 database) goes on to Flask untouched, so this can only ever say "unchanged", never show anything.
 
-Measured with `bench/run` (SQLite, the same run): the view alone answers 0.40 of the floor's
-`/healthz`, the view without Flask-Login 0.62, this 0.92.
+Measured with `bench/run --only healthz,poll` (SQLite, one run each, against the floor's `/healthz`):
+the view alone 0.40, the view without Flask-Login and the ORM 0.62, this 0.92; with it an unchanged
+poll costs what meetapp's own `/healthz` does (bench/RESULTS.md, "The live poll").
 """
 import re
 from datetime import timedelta
