@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from meetapp.join import bp as join_bp
     from meetapp.sessions import bp as sessions_bp
     from meetapp.settings import bp as settings_bp
+    from meetapp.webhooks import bp as webhooks_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(join_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
     if app.config["MEETAPP_ENV"] == "development":
         # Anyone who can reach it may read every mail, so it exists nowhere else: /dev is a plain 404.
         from meetapp.dev import bp as dev_bp
@@ -108,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(dev_bp, url_prefix="/dev")
     # The API authenticates writes by bearer token or checks CSRF itself (see api.auth).
     csrf.exempt(api_bp)
+    # Providers sign their webhooks instead (see meetapp.webhooks).
+    csrf.exempt(webhooks_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

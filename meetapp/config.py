@@ -305,6 +305,7 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         **_worker(environ),
         **_zoom(environ),
         **_google(environ),
+        **_presence(environ),
         # How long a provider's API may take per request before the session falls back to Jitsi for now.
         "VIDEO_API_TIMEOUT_SECONDS": _int(environ, "VIDEO_API_TIMEOUT_SECONDS", 5, unit="seconds", minimum=1),
     }
@@ -313,6 +314,29 @@ def from_environ(environ: Mapping[str, str], instance_path: str) -> dict:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     # PostgreSQL connections are checked when they have sat idle, not on every checkout (meetapp.connections).
     return config
+
+
+def _presence(environ: Mapping[str, str]) -> dict:
+    """Who was really in the room: the providers' webhook secrets and the attendance report's thresholds."""
+    late = _int(environ, "ATTENDANCE_LATE_AFTER_MINUTES", 5)
+    no_show = _int(environ, "ATTENDANCE_NO_SHOW_AFTER_MINUTES", 15, minimum=1)
+    if late >= no_show:
+        raise ConfigError(
+            f"ATTENDANCE_LATE_AFTER_MINUTES ({late}) must be less than ATTENDANCE_NO_SHOW_AFTER_MINUTES ({no_show})."
+        )
+    return {
+        # Each source is off until its secret is set: its endpoint then answers 401 to everything.
+        "JITSI_EVENTS_TOKEN": environ.get("JITSI_EVENTS_TOKEN", "").strip() or None,
+        "JAAS_WEBHOOK_SECRET": environ.get("JAAS_WEBHOOK_SECRET", "").strip() or None,
+        "ZOOM_WEBHOOK_SECRET_TOKEN": environ.get("ZOOM_WEBHOOK_SECRET_TOKEN", "").strip() or None,
+        # A person first present more than this after the start is late …
+        "ATTENDANCE_LATE_AFTER_MINUTES": late,
+        # … and absent for this long after the start, a no-show.
+        "ATTENDANCE_NO_SHOW_AFTER_MINUTES": no_show,
+        # Leaving for good more than this before the end is leaving early.
+        "ATTENDANCE_LEFT_EARLY_MINUTES": _int(environ, "ATTENDANCE_LEFT_EARLY_MINUTES", 10),
+        "PRESENCE_RETENTION_DAYS": _int(environ, "PRESENCE_RETENTION_DAYS", 400, unit="days", minimum=1),
+    }
 
 
 def testing_config(database_url: str, **overrides) -> dict:

@@ -62,6 +62,11 @@ class User(UserMixin, db.Model):
     email_confirmed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
     # Counts the changes to this person's sessions (services.changes): the live pages' ETag.
     sessions_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # An admin who asked to be mailed each finalised no-show (settings page).
+    mail_no_shows: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # The person's Google account id (the `{id}` of Meet's `users/{id}`), where known: Meet's
+    # participants are matched by it.
+    google_account_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64), unique=True, index=True)
 
     mentor_profile: so.Mapped[Optional["MentorProfile"]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="MentorProfile.user_id"
@@ -282,6 +287,115 @@ class AttendanceEvent(db.Model):
         sa.Index("ix_attendance_events_session_id_at", "session_id", "at"),
         sa.CheckConstraint("outcome IN ('joined', 'denied')", name="outcome_known"),
     )
+
+
+class PresenceEvent(db.Model):
+    """One thing a video provider told us about a session's meeting: a participant joined or left it,
+    or the meeting ended (`participant_key` None). domain.presence pairs them into intervals.
+
+    Only what the attendance report needs is kept: the matched person, the times, and the
+    provider's key for the participant. A display name is kept only for a participant who
+    matched nobody, so the mentor can see that someone else was there.
+    """
+
+    __tablename__ = "presence_events"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    session_id: so.Mapped[str] = so.mapped_column(sa.ForeignKey("mentoring_sessions.id", ondelete="CASCADE"))
+    # jitsi (self-hosted event_sync), jaas, zoom or google
+    source: so.Mapped[str] = so.mapped_column(sa.String(8))
+    # joined, left, or ended (the room was destroyed / the meeting ended: everyone in it left)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(8))
+    # When it happened by the provider's clock; events are read in this order, not in arrival order.
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    participant_key: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    user_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    display_name: so.Mapped[Optional[str]] = so.mapped_column(sa.String(120))
+    # The event's identity at its source (JaaS's idempotencyKey, a digest of the body, …): a
+    # redelivered event is recorded once.
+    delivery_key: so.Mapped[str] = so.mapped_column(sa.String(255), unique=True)
+    received_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.Index("ix_presence_events_session_id_at", "session_id", "at"),
+        sa.Index("ix_presence_events_received_at", "received_at"),
+        sa.CheckConstraint("source IN ('jitsi', 'jaas', 'zoom', 'google')", name="presence_source_known"),
+        sa.CheckConstraint("kind IN ('joined', 'left', 'ended')", name="presence_kind_known"),
+        sa.CheckConstraint("kind = 'ended' OR participant_key IS NOT NULL", name="presence_has_participant"),
+        sa.CheckConstraint("user_id IS NULL OR display_name IS NULL", name="presence_name_only_if_unmatched"),
+    )
+
+
+class AttendanceReport(db.Model):
+    """A session's attendance as the worker finalised it once its access window closed
+    (services.attendance). A provider's event that comes later updates it, and the change is
+    kept in AttendanceReportChange."""
+
+    __tablename__ = "attendance_reports"
+
+    session_id: so.Mapped[str] = so.mapped_column(
+        sa.ForeignKey("mentoring_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    outcome: so.Mapped[str] = so.mapped_column(sa.String(16))
+    mentor_state: so.Mapped[str] = so.mapped_column(sa.String(24))
+    mentee_state: so.Mapped[str] = so.mapped_column(sa.String(24))
+    minutes_together: so.Mapped[int]
+    # The source whose events the report was read from; None when none reports this meeting's
+    # presence (a public meet.jit.si room, a mentor's own link): the outcome is then `unknown`.
+    presence_source: so.Mapped[Optional[str]] = so.mapped_column(sa.String(8))
+    finalised_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True)
+    changed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+
+
+class AttendanceReportChange(db.Model):
+    """A finalised report changed by a late event: what it said before and after."""
+
+    __tablename__ = "attendance_report_changes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    session_id: so.Mapped[str] = so.mapped_column(
+        sa.ForeignKey("mentoring_sessions.id", ondelete="CASCADE"), index=True
+    )
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    # "outcome mentor_state mentee_state minutes_together", e.g. "mentee_no_show attended no_show 0"
+    before: so.Mapped[str] = so.mapped_column(sa.String(80))
+    after: so.Mapped[str] = so.mapped_column(sa.String(80))
+
+
+class ZoomRegistrant(db.Model):
+    """One participant registered for a session's Zoom meeting: their own join URL (handed out
+    only by the join proxy) and the registrant id Zoom's events name them by."""
+
+    __tablename__ = "zoom_registrants"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    session_id: so.Mapped[str] = so.mapped_column(sa.ForeignKey("mentoring_sessions.id", ondelete="CASCADE"))
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # The Zoom meeting the registration is for: a new link (new meeting) needs new registrations.
+    meeting_id: so.Mapped[str] = so.mapped_column(sa.String(255))
+    registrant_id: so.Mapped[str] = so.mapped_column(sa.String(255), index=True)
+    join_url: so.Mapped[str] = so.mapped_column(sa.String(2048))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "user_id", "meeting_id", name="uq_zoom_registrant"),
+    )
+
+
+class PresenceFetch(db.Model):
+    """Reading a Google Meet session's presence after its window closed: Google has no push,
+    so the worker asks, and asks again with backoff until it has the records or gives up."""
+
+    __tablename__ = "presence_fetches"
+
+    session_id: so.Mapped[str] = so.mapped_column(
+        sa.ForeignKey("mentoring_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    attempts: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True)
+    # Set when the records were read, or reading gave up; the report waits until then.
+    finished_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    last_error: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
 
 
 class AdminAction(db.Model):

@@ -22,6 +22,8 @@ class MailKind(StrEnum):
     # To the mentee: the mentor declined the request (or the new time they asked for).
     DECLINED = "declined"
     REMINDER = "reminder"
+    # To the person who came (and admins who asked): the other did not; the session is a no-show.
+    NO_SHOW = "no_show"
     # About an account, not a session.
     EMAIL_CONFIRMATION = "email_confirmation"
     REGISTRATION_ATTEMPT = "registration_attempt"

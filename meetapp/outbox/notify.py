@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from meetapp.domain.calendar import CalendarPerson, Invite, event_uid, invite_ics
 from meetapp.domain.notifications import ACCOUNT_MAILS, ENDING_MAILS, MailKind, duration_words
-from meetapp.domain.scheduling import SessionStatus, ended_by_support
+from meetapp.domain.scheduling import Role, SessionStatus, ended_by_support
 from meetapp.domain.timeutil import minutes_between, to_local
 from meetapp.domain.video import PROVIDER_LABELS
 from meetapp.extensions import db
@@ -27,6 +27,8 @@ from meetapp.services.windows import window_of
 from meetapp.web.urls import public_host, public_url
 
 SUBJECT_LENGTH = 300
+# Mails that carry no join link: the session ended early, or is over.
+NO_LINK = ENDING_MAILS | {MailKind.NO_SHOW}
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Occasion:
     # The session had been confirmed before this change: the mentee moved it, so it waits for the
     # mentor again (a reschedule), or the mentor said no to that new time (a decline).
     was_confirmed: bool = False
+    # A no-show: who of the two did not come.
+    absent: tuple[User, ...] = ()
 
 
 def booked(session: MentoringSession, now: datetime) -> None:
@@ -109,6 +113,17 @@ def reminder(session: MentoringSession, offset_minutes: int, now: datetime) -> i
     return _queue(session, occasion, [session.mentor, session.mentee], now)
 
 
+def no_show(session: MentoringSession, absent: list[User], present: list[User], now: datetime) -> int:
+    """A finalised no-show: the person who came is told, and so is every admin who asked to be
+    (`User.mail_no_shows`). No join link, no calendar change."""
+    admins = db.session.scalars(sa.select(User).where(User.role == Role.ADMIN, User.mail_no_shows.is_(True))).all()
+    present_ids = {person.id for person in present}
+    recipients = [*present, *(admin for admin in admins if admin.id not in present_ids)]
+    if not recipients:
+        return 0
+    return _queue(session, Occasion(MailKind.NO_SHOW, absent=tuple(absent)), recipients, now)
+
+
 def account_mail(kind: MailKind, recipient: User, now: datetime, **context) -> None:
     """Queue a mail about `recipient`'s account (a reset link, a confirmation link, a lockout, …),
     rendered from mail/<kind>.txt and .html with `context`, in the caller's transaction."""
@@ -172,7 +187,7 @@ def _compose(session: MentoringSession, occasion: Occasion, recipient: User, now
     kind = occasion.kind
     confirmed = session.status is SessionStatus.CONFIRMED
     # A join link only where it can work: a confirmed session that is not ending.
-    join_url = join_link(session, recipient, now) if confirmed and kind not in ENDING_MAILS else None
+    join_url = join_link(session, recipient, now) if confirmed and kind not in NO_LINK else None
     context = _context(session, occasion, recipient, join_url, now)
     text_template = _environment().get_template(f"mail/{kind.value}.txt")
     subject = " ".join("".join(text_template.blocks["subject"](text_template.new_context(context))).split())
@@ -233,6 +248,8 @@ def _context(session: MentoringSession, occasion: Occasion, recipient: User, joi
         "reason": occasion.reason,
         "starts_in": duration_words(max(1, math.ceil((session.starts_at - now) / timedelta(minutes=1)))),
         "kind": occasion.kind.value,
+        "absent": occasion.absent,
+        "is_admin": recipient.role is Role.ADMIN,
     }
 
 
@@ -250,7 +267,7 @@ def _invite(session: MentoringSession, occasion: Occasion, recipient: User, link
     elif withdrawn:
         # The entry being removed is the one at the old time.
         starts_at, ends_at = occasion.previous_starts_at, occasion.previous_ends_at
-    elif session.status is not SessionStatus.CONFIRMED or occasion.kind is MailKind.REMINDER:
+    elif session.status is not SessionStatus.CONFIRMED or occasion.kind in (MailKind.REMINDER, MailKind.NO_SHOW):
         return None
     cancelled = occasion.kind in ENDING_MAILS or withdrawn
     other = session.other_participant(recipient.id)

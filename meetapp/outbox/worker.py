@@ -37,7 +37,7 @@ from meetapp.domain.timeutil import utcnow
 from meetapp.extensions import db, mail
 from meetapp.models import MentoringSession, OutboxMail
 from meetapp.outbox import notify
-from meetapp.services import meetings, passwords
+from meetapp.services import attendance, meetings, passwords, presence
 
 DEV_MAILBOX = "dev-mailbox"
 SMTP = "smtp"
@@ -58,21 +58,26 @@ class PassReport:
     meetings_made: int = 0
     # Password reset links mailed for the requests made on /auth/forgot.
     reset_links_queued: int = 0
+    # Attendance reports finalised (their windows closed), and presence rows past retention deleted.
+    reports_finalised: int = 0
+    presence_deleted: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
     def anything(self) -> bool:
         return any((
             self.reminders_queued, self.sent, self.retrying, self.failed, self.skipped, self.meetings_made,
-            self.reset_links_queued,
+            self.reset_links_queued, self.reports_finalised, self.presence_deleted,
         ))
 
     def summary(self) -> str:
         made = f", {self.meetings_made} meetings made" if self.meetings_made else ""
         resets = f", {self.reset_links_queued} reset links queued" if self.reset_links_queued else ""
+        reports = f", {self.reports_finalised} attendance reports finalised" if self.reports_finalised else ""
+        forgotten = f", {self.presence_deleted} old presence rows deleted" if self.presence_deleted else ""
         return (
             f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed, "
-            f"{self.skipped} skipped, {self.reminders_queued} reminders queued{made}{resets}"
+            f"{self.skipped} skipped, {self.reminders_queued} reminders queued{made}{resets}{reports}{forgotten}"
         )
 
 
@@ -94,8 +99,9 @@ def transport() -> str:
 
 
 def run_pass(*, worker_id: str, clock: Callable[[], datetime] = utcnow) -> PassReport:
-    """Make overdue provider meetings, queue due reminders and asked-for reset links, then deliver
-    every mail that is due now.
+    """Make overdue provider meetings, queue due reminders and asked-for reset links, finalise the
+    attendance of sessions whose window closed (mailing their no-shows), forget presence past its
+    retention, then deliver every mail that is due now.
 
     The clock is the app's, never the database's.
     """
@@ -104,6 +110,10 @@ def run_pass(*, worker_id: str, clock: Callable[[], datetime] = utcnow) -> PassR
     report.meetings_made = meetings.retry_due(clock())
     report.reminders_queued = queue_due_reminders(clock())
     report.reset_links_queued = passwords.queue_reset_mails(clock())
+    report.reports_finalised = attendance.finalise_due(clock())
+    report.presence_deleted = presence.delete_older_than(
+        clock() - timedelta(days=current_app.config["PRESENCE_RETENTION_DAYS"])
+    )
     while batch := claim_due(worker_id, clock()):
         deliver(batch, worker_id=worker_id, via=via, clock=clock, report=report)
     return report
