@@ -221,6 +221,9 @@ class MentoringSession(db.Model):
 
     __table_args__ = (
         sa.Index("ix_mentoring_sessions_mentor_id_starts_at", "mentor_id", "starts_at"),
+        # The presence webhooks find a session by its Jitsi room or its Zoom meeting id.
+        sa.Index("ix_mentoring_sessions_meeting_room", "meeting_room"),
+        sa.Index("ix_mentoring_sessions_meeting_external_id", "meeting_external_id"),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("link_version >= 1", name="link_version_positive"),
         sa.CheckConstraint(

@@ -1,6 +1,8 @@
 """Zoom meetings through Zoom's REST API (v2), authenticated as a Server-to-Server OAuth app of one Zoom account.
 
 Each session gets a scheduled meeting on its mentor's Zoom user; the host's start_url is fetched fresh at join time.
+The meeting takes registration, so that each participant reaches it through their own registrant join_url and
+Zoom's webhooks name them by registrant_id (see meetapp.webhooks.zoom).
 """
 import logging
 import time
@@ -26,10 +28,21 @@ log = logging.getLogger("meetapp.providers")
 
 PROVIDER, LABEL = "zoom", "Zoom"
 SCHEDULED_MEETING = 2
+# settings.approval_type: 0 approves every registrant at once (1 would wait for the host, 2 is no registration).
+APPROVE_AUTOMATICALLY = 0
 TOPIC_MAX_LENGTH = 200
+FIRST_NAME_MAX_LENGTH, LAST_NAME_MAX_LENGTH = 64, 64
 USER_DOES_NOT_EXIST, MEETING_DOES_NOT_EXIST = 1001, 3001
 # Server-to-Server tokens belong to the account, not to a user: one cache entry.
 ACCOUNT = "account"
+
+
+@dataclass(frozen=True)
+class Registrant:
+    """One person registered for a meeting: their own join URL (kept out of the repr, like every link)."""
+
+    registrant_id: str
+    join_url: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -110,8 +123,18 @@ class ZoomClient:
         body = {
             "type": SCHEDULED_MEETING,
             **_schedule(topic, starts_at, duration_minutes, timezone),
-            # Nobody gets in before the host, and the host admits each person.
-            "settings": {"waiting_room": True, "join_before_host": False},
+            "settings": {
+                # Nobody gets in before the host, and the host admits each person.
+                "waiting_room": True,
+                "join_before_host": False,
+                # Registration on, approved at once: each person gets their own join URL from `register`.
+                # Zoom mails no registrant: their link reaches them only through the join proxy.
+                # (Zoom API "Create a meeting", settings.approval_type; developers.zoom.us/docs/isv/workflows/
+                # create-meeting-reg/. Registration needs a licensed host.)
+                "approval_type": APPROVE_AUTOMATICALLY,
+                "registrants_confirmation_email": False,
+                "registrants_email_notification": False,
+            },
         }
         response = self._call("POST", f"/users/{_segment(user)}/meetings", json=body, idempotent=False)
         if not response.ok:
@@ -154,6 +177,22 @@ class ZoomClient:
         if not start_url:
             raise Unavailable("Zoom answered without a start link.", provider=PROVIDER)
         return start_url
+
+    def register(self, meeting_id: str, *, email: str, first_name: str, last_name: str) -> Registrant:
+        """Register one participant: `POST /meetings/{meetingId}/registrants` answers their `registrant_id` and
+        own `join_url` (developers.zoom.us/docs/isv/workflows/join-meeting-reg/). Zoom's participant events then
+        carry that registrant_id, which is how the webhook tells the two people apart."""
+        body = {"email": email, "first_name": (first_name or email.partition("@")[0])[:FIRST_NAME_MAX_LENGTH]}
+        if last_name:
+            body["last_name"] = last_name[:LAST_NAME_MAX_LENGTH]
+        response = self._call("POST", f"/meetings/{_segment(meeting_id)}/registrants", json=body, idempotent=False)
+        if not response.ok:
+            raise self._error(response)
+        data = json_body(response)
+        registrant_id, join_url = data.get("registrant_id"), data.get("join_url")
+        if not isinstance(registrant_id, str) or not registrant_id or not isinstance(join_url, str) or not join_url:
+            raise Unavailable("Zoom answered without a registration.", provider=PROVIDER)
+        return Registrant(registrant_id=registrant_id, join_url=join_url)
 
     def _call(
         self, method: str, path: str, *, json: dict[str, Any] | None = None, idempotent: bool | None = None

@@ -19,7 +19,7 @@ from meetapp.extensions import db
 from meetapp.models import AttendanceEvent, MentoringSession, User
 from meetapp.services.booking import find_session
 from meetapp.services.join_links import join_tokens
-from meetapp.services.meetings import host_start_url, jitsi_settings, meeting_of
+from meetapp.services.meetings import host_start_url, jitsi_settings, meeting_of, registrant_join_url
 from meetapp.services.windows import access_of
 from meetapp.web.rate_limits import count_join_refusal
 
@@ -108,12 +108,14 @@ def attempt(
         db.session.commit()
         return JoinAttempt(session, refusal, access)
     person = Participant(user.id, user.name, user.email, is_host=user.id == session.mentor_id)
-    meeting = meeting_of(session)
-    _log(session.id, user.id, "joined", "in_window", address, now)
+    meeting, session_id = meeting_of(session), session.id
+    _log(session_id, user.id, "joined", "in_window", address, now)
     # Committed before Zoom is asked for anything: no transaction stays open while it answers.
     db.session.commit()
-    # A Zoom host starts the meeting from a start URL fetched now (it expires); everyone else joins.
-    meeting_address = (host_start_url(meeting) if person.is_host else None) or join_url(
+    # A Zoom host starts the meeting from a start URL fetched now (it expires); anyone else on Zoom joins by
+    # their own registrant URL, so Zoom's events can tell who they are; everyone else by the meeting's address.
+    own_address = host_start_url(meeting) if person.is_host else registrant_join_url(meeting, session_id, person, now)
+    meeting_address = own_address or join_url(
         meeting,
         person,
         opens_at=access.window.opens_at,

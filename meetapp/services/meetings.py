@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.exc import StaleDataError
 
 from meetapp.domain.notifications import retry_delay
@@ -30,13 +31,14 @@ from meetapp.domain.video import (
     JitsiProvider,
     JitsiSettings,
     Meeting,
+    Participant,
     provider_for,
 )
 from meetapp.extensions import db
-from meetapp.models import MentoringSession, MentorProfile
+from meetapp.models import MentoringSession, MentorProfile, ZoomRegistrant
 from meetapp.providers import ExternalMeeting, ProviderError
 from meetapp.providers.google import GoogleMeetClient, GoogleSettings
-from meetapp.providers.zoom import ZoomClient, ZoomSettings
+from meetapp.providers.zoom import Registrant, ZoomClient, ZoomSettings
 from meetapp.services.windows import window_of
 
 log = logging.getLogger(__name__)
@@ -402,6 +404,61 @@ def host_start_url(meeting: Meeting) -> str | None:
     except ProviderError as exc:
         current_app.logger.warning("Fetching the start URL of Zoom meeting %s failed: %s", meeting.external_id, exc.message)
         return None
+
+
+def registrant_join_url(meeting: Meeting, session_id: str, person: Participant, now: datetime) -> str | None:
+    """A non-host's own join URL for the session's Zoom meeting, registering them the first time (and
+    committing the registration); None when the meeting is not Zoom's, or Zoom could not register them
+    now: the caller then sends them to the meeting's shared join URL, so they still get in.
+
+    Their own URL is what tells the two people apart: Zoom names each by its registrant_id in the
+    participant events (meetapp.webhooks.zoom). A new meeting (a new link) needs a new registration.
+    Reads only `meeting` and `person` until it knows the meeting is Zoom's: a Jitsi join costs no query.
+    """
+    if meeting.kind != KIND_ZOOM or (client := zoom_client()) is None:
+        return None
+    kept = _registrant_url(session_id, person.id, meeting.external_id)
+    if kept is not None:
+        return kept
+    db.session.commit()  # no transaction stays open while Zoom answers
+    first_name, _, last_name = person.name.strip().partition(" ")
+    try:
+        registrant = client.register(
+            meeting.external_id, email=person.email, first_name=first_name, last_name=last_name.strip()
+        )
+    except ProviderError as exc:
+        current_app.logger.warning(
+            "Registering user %s for Zoom meeting %s failed, so they join by its shared link: %s",
+            person.id, meeting.external_id, exc.message,
+        )
+        return None
+    _keep_registrant(session_id, person.id, meeting.external_id, registrant, now)
+    # Two joins at once both registered: the row that won is the one used from now on.
+    return _registrant_url(session_id, person.id, meeting.external_id)
+
+
+def _registrant_url(session_id: str, user_id: int, meeting_id: str) -> str | None:
+    return db.session.scalar(
+        sa.select(ZoomRegistrant.join_url).where(
+            ZoomRegistrant.session_id == session_id,
+            ZoomRegistrant.user_id == user_id,
+            ZoomRegistrant.meeting_id == meeting_id,
+        )
+    )
+
+
+def _keep_registrant(session_id: str, user_id: int, meeting_id: str, registrant: Registrant, now: datetime) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on uq_zoom_registrant, and commit: a racing join's row stands."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(ZoomRegistrant.__table__)
+        .values(
+            session_id=session_id, user_id=user_id, meeting_id=meeting_id,
+            registrant_id=registrant.registrant_id, join_url=registrant.join_url, created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["session_id", "user_id", "meeting_id"])
+    )
+    db.session.commit()
 
 
 def meeting_of(session: MentoringSession) -> Meeting:

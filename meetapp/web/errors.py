@@ -46,7 +46,8 @@ def status_of(error: DomainError) -> int:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    # The presence webhooks (meetapp.webhooks) take JSON bodies and answer JSON, as the API does.
+    return request.path.startswith(("/api/", "/webhooks/"))
 
 
 def json_error(status: int, code: str, message: str, fields: dict[str, str] | None = None):

@@ -110,6 +110,11 @@ def upgrade():
     op.add_column('users', sa.Column('mail_no_shows', sa.Boolean(), server_default=sa.false(), nullable=False))
     op.add_column('users', sa.Column('google_account_id', sa.String(length=64), nullable=True))
     op.create_index(op.f('ix_users_google_account_id'), 'users', ['google_account_id'], unique=True)
+    # The presence webhooks find a session by its Jitsi room or its Zoom meeting id.
+    op.create_index('ix_mentoring_sessions_meeting_room', 'mentoring_sessions', ['meeting_room'], unique=False)
+    op.create_index(
+        'ix_mentoring_sessions_meeting_external_id', 'mentoring_sessions', ['meeting_external_id'], unique=False
+    )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_outbox_mail_kind'), type_='check')
         batch_op.create_check_constraint('mail_kind', _one_of('kind', (*MAIL_KINDS_BEFORE, 'no_show')))
@@ -120,6 +125,8 @@ def downgrade():
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_outbox_mail_kind'), type_='check')
         batch_op.create_check_constraint('mail_kind', _one_of('kind', MAIL_KINDS_BEFORE))
+    op.drop_index('ix_mentoring_sessions_meeting_external_id', table_name='mentoring_sessions')
+    op.drop_index('ix_mentoring_sessions_meeting_room', table_name='mentoring_sessions')
     op.drop_index(op.f('ix_users_google_account_id'), table_name='users')
     op.drop_column('users', 'google_account_id')
     op.drop_column('users', 'mail_no_shows')

@@ -153,6 +153,8 @@ class FakeZoom(FakeServer):
         self.users: dict[str, dict[str, Any]] = {}
         self.add_user("ada@example.com", "Ada", "Lovelace")
         self.meetings: dict[int, dict[str, Any]] = {}
+        # Meeting id -> its registrants, each {"id", "email", "first_name", "last_name", "join_url", ...}.
+        self.registrants: dict[int, list[dict[str, Any]]] = {}
         self.tokens: set[str] = set()
         self.issued: list[str] = []
         self.start_urls: list[str] = []
@@ -196,6 +198,8 @@ class FakeZoom(FakeServer):
             return self._create(request, match[1])
         if match := re.fullmatch(r"/meetings/(\d+)", path):
             return self._meeting(request, int(match[1]))
+        if match := re.fullmatch(r"/meetings/(\d+)/registrants", path):
+            return self._register(request, int(match[1]))
         return self.error(404, "Not found.")
 
     def _token(self, request: Request) -> Response:
@@ -269,6 +273,43 @@ class FakeZoom(FakeServer):
             return Response(status=204)
         return self.error(405, "Method not allowed.")
 
+    def _register(self, request: Request, meeting_id: int) -> Response:
+        """Add a meeting registrant as Zoom does: the meeting must exist and take registration (approval_type
+        0 or 1), email and first_name are required, and the same email registered again gets its first
+        registration back. Each registrant has their own join URL, carrying a token of their own."""
+        if request.method != "POST":
+            return self.error(405, "Method not allowed.")
+        with self.lock:
+            meeting = self.meetings.get(meeting_id)
+        if not meeting:
+            return self.error(404, f"Meeting does not exist: {meeting_id}.", code=3001)
+        if meeting["settings"].get("approval_type") not in (0, 1):
+            return self.error(400, "Registration has not been enabled for this meeting.", code=3000)
+        body = request.get_json(silent=True)
+        errors = _registrant_errors(body)
+        if errors:
+            return json_response({"code": 300, "message": "Validation Failed.", "errors": errors}, 400)
+        with self.lock:
+            registrants = self.registrants.setdefault(meeting_id, [])
+            found = next((r for r in registrants if r["email"].lower() == body["email"].lower()), None)
+            if found is None:
+                registrant_id = secrets.token_urlsafe(16)
+                found = {
+                    **body, "id": registrant_id, "status": "approved" if meeting["settings"]["approval_type"] == 0 else "pending",
+                    "join_url": f"https://zoom.us/w/{meeting_id}?tk={secrets.token_urlsafe(24)}",
+                }
+                registrants.append(found)
+        return json_response({
+            "id": meeting_id, "registrant_id": found["id"], "join_url": found["join_url"],
+            "topic": meeting["topic"], "start_time": meeting["start_time"], "participant_pin_code": 123456,
+        }, 201)
+
+    def registrant_of(self, meeting_id: int | str, email: str) -> dict[str, Any] | None:
+        """The registration Zoom holds for `email` on a meeting, for tests to compare with."""
+        with self.lock:
+            registrants = self.registrants.get(int(meeting_id), [])
+            return next((r for r in registrants if r["email"].lower() == email.lower()), None)
+
     def _with_start_url(self, meeting: dict[str, Any]) -> dict[str, Any]:
         # A new host token each time: start_url expires, which is why the client fetches it at join time.
         start_url = f"https://zoom.us/s/{meeting['id']}?zak={secrets.token_urlsafe(24)}"
@@ -287,9 +328,7 @@ def _meeting_errors(body: Any, *, creating: bool) -> list[dict[str, str]]:
         "start_time": lambda v: isinstance(v, str) and ZOOM_TIME.fullmatch(v) is not None,
         "duration": lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
         "timezone": _known_zone,
-        "settings": lambda v: isinstance(v, dict) and all(
-            isinstance(v.get(name), bool) for name in ("waiting_room", "join_before_host")
-        ),
+        "settings": _valid_settings,
     }
     errors = []
     for name, valid in checks.items():
@@ -297,6 +336,37 @@ def _meeting_errors(body: Any, *, creating: bool) -> list[dict[str, str]]:
             errors.append({"field": name, "message": "Invalid field."})
     unknown = set(body) - set(checks)
     errors += [{"field": name, "message": "Unknown field."} for name in sorted(unknown)]
+    return errors
+
+
+def _valid_settings(value: Any) -> bool:
+    """waiting_room and join_before_host are required of meetapp; registration's settings, when sent, in range."""
+    if not isinstance(value, dict):
+        return False
+    flags = ("waiting_room", "join_before_host", "registrants_confirmation_email", "registrants_email_notification")
+    known = {*flags, "approval_type"}
+    return (
+        set(value) <= known
+        and all(isinstance(value[name], bool) for name in flags if name in value)
+        and all(isinstance(value.get(name), bool) for name in ("waiting_room", "join_before_host"))
+        and value.get("approval_type", 2) in (0, 1, 2)
+        and not isinstance(value.get("approval_type"), bool)
+    )
+
+
+def _registrant_errors(body: Any) -> list[dict[str, str]]:
+    """Zoom's validation of a registrant: email and first_name required, last_name optional, names up to 64."""
+    if not isinstance(body, dict):
+        return [{"field": "", "message": "Request Body should be a valid JSON object."}]
+    errors = []
+    email = body.get("email")
+    if not isinstance(email, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        errors.append({"field": "email", "message": "Invalid field."})
+    for name, required in (("first_name", True), ("last_name", False)):
+        value = body.get(name)
+        if (required or name in body) and not (isinstance(value, str) and 0 < len(value) <= 64):
+            errors.append({"field": name, "message": "Invalid field."})
+    errors += [{"field": name, "message": "Unknown field."} for name in sorted(set(body) - {"email", "first_name", "last_name"})]
     return errors
 
 
@@ -308,7 +378,8 @@ def _known_zone(value: Any) -> bool:
 
 
 class FakeGoogle(FakeServer):
-    """Google's OAuth token endpoint (/token) and the Meet REST API v2 spaces (/v2/spaces...)."""
+    """Google's OAuth token endpoint (/token), the Meet REST API v2 spaces (/v2/spaces...), and the conference
+    records that say who was in them (/v2/conferenceRecords..., with participants and participantSessions)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -324,6 +395,13 @@ class FakeGoogle(FakeServer):
         self.refused_access_types: set[str] = set()
         self.refusal_status = 400
         self.api_disabled = False
+        # Meet's conference records (conferenceRecords/…), their participants and participant sessions, as the
+        # API answers them; `add_conference`, `add_participant` fill them. `page_size` caps every list's page
+        # below the client's pageSize, so tests can make Google paginate.
+        self.conference_records: dict[str, dict[str, Any]] = {}
+        self.record_participants: dict[str, list[dict[str, Any]]] = {}
+        self.participant_sessions: dict[str, list[dict[str, Any]]] = {}
+        self.page_size: int | None = None
 
     @property
     def token_url(self) -> str:
@@ -348,6 +426,52 @@ class FakeGoogle(FakeServer):
     def start_conference(self, name: str) -> None:
         self.spaces[name]["activeConference"] = {"conferenceRecord": f"conferenceRecords/{secrets.token_hex(6)}"}
 
+    def add_conference(self, space: str, start: datetime, end: datetime | None = None) -> str:
+        """A call held in `space` (None `end`: still going on); returns the record's name."""
+        name = f"conferenceRecords/{secrets.token_hex(8)}"
+        record = {"name": name, "startTime": self.timestamp(start), "space": space}
+        if end is not None:
+            record |= {"endTime": self.timestamp(end), "expireTime": f"{end.year}-12-31T00:00:00Z"}
+        with self.lock:
+            self.conference_records[name] = record
+            self.record_participants[name] = []
+        return name
+
+    def add_participant(
+        self,
+        record: str,
+        sessions: list[tuple[datetime, datetime | None]],
+        *,
+        user: str | None = None,
+        display_name: str = "Someone",
+        kind: str | None = None,
+    ) -> str:
+        """Someone in the call: a signed-in `user` ("users/{id}"), else `kind` anonymousUser or phoneUser; each
+        of `sessions` is one join (start, end or None while still there). Returns the participant's name."""
+        name = f"{record}/participants/{secrets.randbelow(10**12)}"
+        kind = kind or ("signedinUser" if user else "anonymousUser")
+        details = {"user": user, "displayName": display_name} if kind == "signedinUser" else {"displayName": display_name}
+        participant = {"name": name, kind: details, "earliestStartTime": self.timestamp(min(s for s, _ in sessions))}
+        ends = [end for _, end in sessions]
+        if ends and None not in ends:
+            participant["latestEndTime"] = self.timestamp(max(ends))
+        made = []
+        for start, end in sessions:
+            session = {"name": f"{name}/participantSessions/{secrets.token_hex(10)}", "startTime": self.timestamp(start)}
+            if end is not None:
+                session["endTime"] = self.timestamp(end)
+            made.append(session)
+        with self.lock:
+            self.record_participants[record].append(participant)
+            self.participant_sessions[name] = made
+        return name
+
+    @staticmethod
+    def timestamp(when: datetime) -> str:
+        """Google's Timestamp JSON: RFC 3339 in UTC with nanoseconds, as the API writes it."""
+        when = when.astimezone(UTC)
+        return f"{when:%Y-%m-%dT%H:%M:%S}.{when.microsecond:06d}123Z"
+
     def error(self, status: int, message: str, reason: str | None = None) -> Response:
         reasons = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
                    429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
@@ -370,7 +494,79 @@ class FakeGoogle(FakeServer):
             return self._create(request, subject)
         if match := re.fullmatch(r"/v2/(spaces/[^/:]+):endActiveConference", request.path):
             return self._end(request, subject, match[1])
+        if request.method == "GET" and request.path == "/v2/conferenceRecords":
+            return self._records(request, subject)
+        if request.method == "GET" and (match := re.fullmatch(r"/v2/(conferenceRecords/[^/]+)/participants",
+                                                              request.path)):
+            return self._participants(request, subject, match[1])
+        if request.method == "GET" and (match := re.fullmatch(
+            r"/v2/((conferenceRecords/[^/]+)/participants/[^/]+)/participantSessions", request.path
+        )):
+            return self._sessions(request, subject, match[2], match[1])
         return self.error(404, "Requested entity was not found.")
+
+    def _owns(self, subject: str, space: str) -> bool:
+        """The space's owner may read its records (a space the fake did not make belongs to anyone)."""
+        known = self.spaces.get(space)
+        return known is None or known["owner"] == subject
+
+    def _records(self, request: Request, subject: str) -> Response:
+        """conferenceRecords.list: newest first, filtered by `space.name = "spaces/…"` (the only filter we use)."""
+        wanted = request.args.get("filter")
+        match = re.fullmatch(r'\s*space\.name\s*=\s*"(spaces/[^"]+)"\s*', wanted or "")
+        if wanted is not None and not match:
+            return self.error(400, f"Invalid filter: {wanted}")
+        with self.lock:
+            records = [r for r in self.conference_records.values() if self._owns(subject, r["space"])
+                       and (match is None or r["space"] == match[1])]
+        records.sort(key=lambda record: record["startTime"], reverse=True)
+        return self._page(request, "conferenceRecords", records, default=25, maximum=100)
+
+    def _participants(self, request: Request, subject: str, record: str) -> Response:
+        with self.lock:
+            found = self.conference_records.get(record)
+            participants = list(self.record_participants.get(record, []))
+        if found is None:
+            return self.error(404, "Requested entity was not found.")
+        if not self._owns(subject, found["space"]):
+            return self.error(403, "The caller does not have permission")
+        participants.sort(key=lambda participant: participant["earliestStartTime"], reverse=True)
+        return self._page(request, "participants", participants, default=100, maximum=250)
+
+    def _sessions(self, request: Request, subject: str, record: str, participant: str) -> Response:
+        with self.lock:
+            found = self.conference_records.get(record)
+            sessions = self.participant_sessions.get(participant)
+        if found is None or sessions is None:
+            return self.error(404, "Requested entity was not found.")
+        if not self._owns(subject, found["space"]):
+            return self.error(403, "The caller does not have permission")
+        sessions = sorted(sessions, key=lambda session: session["startTime"], reverse=True)
+        return self._page(request, "participantSessions", sessions, default=100, maximum=250)
+
+    def _page(self, request: Request, key: str, items: list[Any], *, default: int, maximum: int) -> Response:
+        """One page of a list, as AIP-158 pages: an opaque nextPageToken, omitted on the last page, and an
+        empty list left out of the body altogether."""
+        try:
+            size = int(request.args.get("pageSize") or default)
+        except ValueError:
+            return self.error(400, "Invalid value at 'page_size'.")
+        size = min(size if size > 0 else default, maximum, self.page_size or maximum)
+        offset = 0
+        if token := request.args.get("pageToken"):
+            try:
+                path, offset_text = base64.urlsafe_b64decode(token.encode()).decode().split("|")
+                offset = int(offset_text)
+            except ValueError:
+                return self.error(400, "Invalid page token.")
+            if path != request.path:
+                return self.error(400, "Invalid page token.")
+        body: dict[str, Any] = {}
+        if items[offset:offset + size]:
+            body[key] = items[offset:offset + size]
+        if offset + size < len(items):
+            body["nextPageToken"] = base64.urlsafe_b64encode(f"{request.path}|{offset + size}".encode()).decode()
+        return json_response(body)
 
     def _token(self, request: Request) -> Response:
         grant = request.form.get("grant_type")

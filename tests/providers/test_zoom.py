@@ -129,7 +129,8 @@ def test_create_sends_a_scheduled_meeting_in_utc_with_a_waiting_room(zoom, fake_
         "start_time": "2026-11-23T14:00:00Z",
         "duration": 45,
         "timezone": "Europe/Berlin",
-        "settings": {"waiting_room": True, "join_before_host": False},
+        "settings": {"waiting_room": True, "join_before_host": False, "approval_type": 0,
+                     "registrants_confirmation_email": False, "registrants_email_notification": False},
     }
     stored = fake_zoom.meetings[int(meeting.external_id)]
     assert meeting.provider == "zoom"

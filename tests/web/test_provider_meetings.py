@@ -85,7 +85,8 @@ def test_booking_makes_a_zoom_meeting_with_a_waiting_room(app, clock, api_as, me
     assert session.meeting_password == meeting["password"]
     assert session.meeting_retry_at is None and session.meeting_notice is None
     [created] = fake_zoom.sent("POST", "/v2/users/ada@example.com/meetings")
-    assert created.json["settings"] == {"waiting_room": True, "join_before_host": False}
+    assert created.json["settings"] == {"waiting_room": True, "join_before_host": False, "approval_type": 0,
+                                        "registrants_confirmation_email": False, "registrants_email_notification": False}
     assert created.json["start_time"] == "2026-11-23T10:00:00Z"
     assert created.json["duration"] == 60
     assert "Max Mentee" in created.json["topic"] and "Mona Mentor" in created.json["topic"]
@@ -100,7 +101,9 @@ def test_the_mentee_joins_the_join_url_and_the_mentor_a_fresh_start_url(app, cli
     auth.login(MENTEE_EMAIL)
     response = client.get(join_path(api_as(mentee), session_id))
     assert response.status_code == 302
-    assert response.headers["Location"] == join_url
+    # The mentee's own registrant link (tests/web/test_zoom_registrant_join.py), not the shared one.
+    own = fake_zoom.registrant_of(stored(app, session_id).meeting_external_id, MENTEE_EMAIL)
+    assert response.headers["Location"] == own["join_url"] != join_url
 
     auth.logout()
     auth.login(MENTOR_EMAIL)
@@ -195,7 +198,8 @@ def test_the_join_link_keeps_working_while_the_meeting_moves_from_jitsi_to_zoom(
         meetings.retry_due(datetime(2026, 11, 23, 9, 1, tzinfo=UTC))
     clock.move_to(OPENS)
     auth.login(MENTEE_EMAIL)
-    assert client.get(path).headers["Location"] == stored(app, session_id).meeting_url
+    location = client.get(path).headers["Location"]
+    assert location == fake_zoom.registrant_of(stored(app, session_id).meeting_external_id, MENTEE_EMAIL)["join_url"]
 
 
 def test_the_mentors_retry_button_makes_the_meeting_at_once(app, client, auth, clock, api_as, mentor, mentee, fake_zoom):
