@@ -37,7 +37,7 @@ from meetapp.domain.timeutil import utcnow
 from meetapp.extensions import db, mail
 from meetapp.models import MentoringSession, OutboxMail
 from meetapp.outbox import notify
-from meetapp.services import attendance, meetings, passwords, presence
+from meetapp.services import attendance, google_presence, meetings, passwords, presence
 
 DEV_MAILBOX = "dev-mailbox"
 SMTP = "smtp"
@@ -61,6 +61,8 @@ class PassReport:
     # Attendance reports finalised (their windows closed), and presence rows past retention deleted.
     reports_finalised: int = 0
     presence_deleted: int = 0
+    # Google Meet sessions whose conference records were read.
+    presence_read: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -68,6 +70,7 @@ class PassReport:
         return any((
             self.reminders_queued, self.sent, self.retrying, self.failed, self.skipped, self.meetings_made,
             self.reset_links_queued, self.reports_finalised, self.presence_deleted,
+            self.presence_read,
         ))
 
     def summary(self) -> str:
@@ -75,9 +78,10 @@ class PassReport:
         resets = f", {self.reset_links_queued} reset links queued" if self.reset_links_queued else ""
         reports = f", {self.reports_finalised} attendance reports finalised" if self.reports_finalised else ""
         forgotten = f", {self.presence_deleted} old presence rows deleted" if self.presence_deleted else ""
+        read = f", {self.presence_read} Google Meet records read" if self.presence_read else ""
         return (
             f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed, "
-            f"{self.skipped} skipped, {self.reminders_queued} reminders queued{made}{resets}{reports}{forgotten}"
+            f"{self.skipped} skipped, {self.reminders_queued} reminders queued{made}{resets}{read}{reports}{forgotten}"
         )
 
 
@@ -110,6 +114,7 @@ def run_pass(*, worker_id: str, clock: Callable[[], datetime] = utcnow) -> PassR
     report.meetings_made = meetings.retry_due(clock())
     report.reminders_queued = queue_due_reminders(clock())
     report.reset_links_queued = passwords.queue_reset_mails(clock())
+    report.presence_read = google_presence.fetch_due(clock())
     report.reports_finalised = attendance.finalise_due(clock())
     report.presence_deleted = presence.delete_older_than(
         clock() - timedelta(days=current_app.config["PRESENCE_RETENTION_DAYS"])

@@ -1,15 +1,19 @@
 """Google Meet spaces through the Meet REST API (v2), made as the mentor's Workspace user or one connected account.
 
 Two ways in: a service account with domain-wide delegation (a JWT per mentor, `sub` = the mentor's email), or an
-OAuth client with a refresh token for a single account. Both only need the `meetings.space.created` scope.
+OAuth client with a refresh token for a single account. Both only need the `meetings.space.created` scope, which
+also lets the app read the conference records of the spaces it made (who was in them, from when to when):
+https://developers.google.com/workspace/meet/api/reference/rest/v2/conferenceRecords/list ("Requires one of the
+following OAuth scopes: …/meetings.space.created, …/meetings.space.readonly").
 """
 import json
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +40,13 @@ ASSERTION_LIFETIME = 3600  # the longest Google accepts
 ACCESS_TYPES = ("OPEN", "TRUSTED", "RESTRICTED")
 # `spaces/{space}`: a server-made id; anything else must not reach the URL path.
 SPACE_NAME = re.compile(r"spaces/[A-Za-z0-9_-]+")
+# The conference records' resource names, checked the same way before they go into a path.
+RECORD_NAME = re.compile(r"conferenceRecords/[A-Za-z0-9_-]+")
+PARTICIPANT_NAME = re.compile(r"conferenceRecords/[A-Za-z0-9_-]+/participants/[A-Za-z0-9_-]+")
+# Each list's largest page (the docs' maxima), so a conference is read in as few requests as it can be.
+RECORDS_PAGE, PARTICIPANTS_PAGE = 100, 250
+# A guard against a server that hands back page tokens forever.
+MAX_PAGES = 50
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,55 @@ class GoogleSettings:
             return ServiceAccountKey.from_json(text, default_token_uri=self.token_url)
         except ValueError as exc:  # our own wording, never the key's contents
             raise NotConnected(f"The Google service account key is unusable: {exc}.", provider=PROVIDER) from None
+
+
+@dataclass(frozen=True)
+class ParticipantSession:
+    """One join of one device: Meet gives each join its own session, so a person who rejoins, or who is in
+    twice at once (a laptop and companion mode), has several. `end_time` is None while they are still there."""
+
+    name: str
+    start_time: datetime
+    end_time: datetime | None
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone in a conference: `kind` is Meet's union field (signedinUser, anonymousUser or phoneUser);
+    `user` is a signed-in user's `users/{id}`, the only field that says who they are."""
+
+    name: str
+    kind: str
+    user: str | None
+    display_name: str | None
+    sessions: tuple[ParticipantSession, ...]
+
+
+@dataclass(frozen=True)
+class ConferenceRecord:
+    """One call held in a space (a space may see several), with everyone who was in it."""
+
+    name: str
+    start_time: datetime
+    end_time: datetime | None
+    participants: tuple[Participant, ...]
+
+
+PARTICIPANT_KINDS = ("signedinUser", "anonymousUser", "phoneUser")
+_FRACTION = re.compile(r"(\.\d{1,6})\d*")
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """An RFC 3339 timestamp as Google writes it ("2024-01-01T10:00:00.123456789Z": up to nanoseconds, Z or an
+    offset) as an aware UTC datetime; None when it is missing or not one."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    text = _FRACTION.sub(lambda match: match[1], value.strip(), count=1).replace("z", "Z")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else None
 
 
 def _error_of(response: requests.Response) -> dict[str, Any]:
@@ -205,15 +265,101 @@ class GoogleMeetClient:
             return
         raise self._error(response)
 
+    # Reading who was there ----------------------------------------------------------------------------
+
+    def conference_records(self, space_name: str, user: str | None) -> list[ConferenceRecord]:
+        """Every call held in the space that Google still keeps (records last 30 days after a call ends), each
+        with its participants and their sessions. An empty list: no call yet, or its record is not written yet
+        (records appear a few minutes after a call ends). Follows every page of every list.
+
+        GET conferenceRecords?filter=space.name="spaces/…", then GET {record}/participants and
+        GET {participant}/participantSessions: developers.google.com/workspace/meet/api/guides/participants.
+        """
+        if not SPACE_NAME.fullmatch(space_name):
+            raise ValueError("space_name must look like spaces/{id}")
+        records = []
+        for item in self._pages("/conferenceRecords", "conferenceRecords", user,
+                                {"filter": f'space.name = "{space_name}"', "pageSize": RECORDS_PAGE}):
+            name, start = item.get("name"), parse_timestamp(item.get("startTime"))
+            if not isinstance(name, str) or not RECORD_NAME.fullmatch(name) or start is None:
+                raise Unavailable("Google Meet answered with a conference record it did not name.", provider=PROVIDER)
+            records.append(ConferenceRecord(
+                name=name, start_time=start, end_time=parse_timestamp(item.get("endTime")),
+                participants=tuple(self.participants(name, user)),
+            ))
+        return records
+
+    def participants(self, record_name: str, user: str | None) -> list[Participant]:
+        """The conference's participants, each with their sessions. One whose name we cannot use is skipped."""
+        if not RECORD_NAME.fullmatch(record_name):
+            raise ValueError("record_name must look like conferenceRecords/{id}")
+        found = []
+        for item in self._pages(f"/{record_name}/participants", "participants", user, {"pageSize": PARTICIPANTS_PAGE}):
+            name = item.get("name")
+            if not isinstance(name, str) or not PARTICIPANT_NAME.fullmatch(name) or not name.startswith(record_name):
+                log.warning("Google Meet: a participant of %s without a usable name was skipped", record_name)
+                continue
+            kind = next((kind for kind in PARTICIPANT_KINDS if isinstance(item.get(kind), dict)), None)
+            details = item.get(kind) if kind else {}
+            user_name = details.get("user") if kind == "signedinUser" else None
+            display_name = details.get("displayName")
+            found.append(Participant(
+                name=name,
+                kind=kind or "unknown",
+                user=user_name if isinstance(user_name, str) and user_name.startswith("users/") else None,
+                display_name=display_name if isinstance(display_name, str) else None,
+                sessions=tuple(self.participant_sessions(name, user)),
+            ))
+        return found
+
+    def participant_sessions(self, participant_name: str, user: str | None) -> list[ParticipantSession]:
+        """Each join of the participant, oldest first. One without a start time says nothing and is skipped."""
+        if not PARTICIPANT_NAME.fullmatch(participant_name):
+            raise ValueError("participant_name must look like conferenceRecords/{id}/participants/{id}")
+        sessions = []
+        for item in self._pages(f"/{participant_name}/participantSessions", "participantSessions", user,
+                                {"pageSize": PARTICIPANTS_PAGE}):
+            name, start = item.get("name"), parse_timestamp(item.get("startTime"))
+            if not isinstance(name, str) or not name or start is None:
+                continue
+            sessions.append(ParticipantSession(name=name, start_time=start, end_time=parse_timestamp(item.get("endTime"))))
+        return sorted(sessions, key=lambda session: session.start_time)
+
+    def _pages(self, path: str, key: str, user: str | None, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """The items of a Meet list, page after page, until a page comes without `nextPageToken`."""
+        token = None
+        for _ in range(MAX_PAGES):
+            response = self._call("GET", path, user, params=params | ({"pageToken": token} if token else {}),
+                                  idempotent=True)
+            if not response.ok:
+                raise self._error(response)
+            body = json_body(response)
+            items = body.get(key, [])  # an empty list is left out of the answer altogether
+            if not isinstance(items, list):
+                raise Unavailable("Google Meet answered a list request without a list.", provider=PROVIDER)
+            yield from (item for item in items if isinstance(item, dict))
+            token = body.get("nextPageToken")
+            if not isinstance(token, str) or not token:
+                return
+        raise Unavailable(f"Google Meet kept answering with more pages after {MAX_PAGES}.", provider=PROVIDER)
+
     def _call(
-        self, method: str, path: str, user: str | None, *, json: dict[str, Any], idempotent: bool
+        self,
+        method: str,
+        path: str,
+        user: str | None,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        idempotent: bool,
     ) -> requests.Response:
         url = self.settings.api_base_url.rstrip("/") + path
         subject = self._subject(user)
         for retried in (False, True):
             token = self._token(user)
             response = self._http.send(
-                method, url, json=json, idempotent=idempotent, headers={"Authorization": f"Bearer {token}"}
+                method, url, json=json, params=params, idempotent=idempotent,
+                headers={"Authorization": f"Bearer {token}"},
             )
             if response.status_code != 401 or retried:
                 return response
