@@ -1,6 +1,7 @@
 """Pages for admins: a home with what needs looking at; every session and every person, searched and
 paged; the mail queue (how many mails are in each state, each state's mails with why they failed or
-were skipped, and a retry); the mentors (approving and suspending them); and the log of what admins did.
+were skipped, and a retry); the mentors (approving and suspending them); the log of what admins did;
+and the attendance export (a CSV of the sessions' attendance reports).
 
 Admins change things through the same services as everyone else, and each of those writes its row in
 the admin log (services.admin_log) in the same transaction as the change. Mail bodies carry people's
@@ -18,7 +19,7 @@ from meetapp.domain.errors import Conflict, InvalidRequest, NotFound
 from meetapp.domain.notifications import MailStatus
 from meetapp.domain.timeutil import to_local, utcnow
 from meetapp.outbox.upkeep import NotRetryable, mails_with_status, retry_mails, status_counts
-from meetapp.services import admin_log, admin_views, mentor_approval
+from meetapp.services import admin_log, admin_views, attendance_export, mentor_approval
 from meetapp.services.admin_views import MAX_PAGE, PER_PAGE, SessionSearch, check_page_number
 from meetapp.web.errors import error_page
 
@@ -111,6 +112,8 @@ def home():
         mail_counts=status_counts(),
         actions=actions,
         people=admin_views.people_named(actions),
+        # The export form starts with the days the export takes by default.
+        export_days=attendance_export.day_range(None, None, utcnow().date()),
     )
 
 
@@ -288,3 +291,21 @@ def suspend_mentor(mentor_id: int):
     else:
         flash(f"{name} is suspended; they had no upcoming sessions. We mailed them your reason.", "success")
     return back_to_the_mentors()
+
+
+# The attendance export --------------------------------------------------------------------
+
+
+@bp.get("/attendance.csv")
+def attendance_csv():
+    """Every confirmed session starting on the UTC days `from`..`to` (inclusive; the last 30 days by
+    default) with its attendance report, as a CSV file (services.attendance_export)."""
+    now = utcnow()
+    try:
+        days = attendance_export.day_range(request.args.get("from"), request.args.get("to"), now.date())
+    except attendance_export.BadRange as exc:
+        return str(exc), 400, {"Content-Type": "text/plain; charset=utf-8"}
+    response = make_response(attendance_export.as_csv(days, now))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{days.filename}"'
+    return response

@@ -5,11 +5,13 @@ from meetapp.api import bp
 from meetapp.api.auth import api_user
 from meetapp.api.errors import ApiError, api_fields
 from meetapp.domain.access import Access, AccessStatus, JoinRefusal
-from meetapp.domain.errors import InvalidRequest, NotMentor
+from meetapp.domain.errors import InvalidRequest
 from meetapp.domain.permissions import sees_attendance
+from meetapp.domain.presence import Interval, PersonLine, Report, intervals
 from meetapp.domain.scheduling import SessionStatus, ended_by_support
 from meetapp.domain.timeutil import iso_z, parse_aware_iso, utcnow
-from meetapp.models import MentoringSession, User
+from meetapp.models import AttendanceReport, MentoringSession, User
+from meetapp.services import attendance as attendance_service
 from meetapp.services import booking, join_links, joining, video_settings, windows
 from meetapp.web import rate_limits
 
@@ -296,12 +298,70 @@ def join_session(session_id: str):
 
 @bp.get("/mentoring/session/<session_id>/attendance")
 def attendance(session_id: str):
+    """Who clicked Join, who the provider saw in the room, and the report that reads the two together.
+
+    The mentor and admins get all of it; the mentee gets only their own clicks, presence and line
+    (domain.permissions.sees_attendance). A session never confirmed has no report ("report": null).
+    """
     user = api_user()
     session = booking.session_for(user, session_id, admins_too=True)
-    if not sees_attendance(user.id, user.role, session.mentor_id):
-        raise NotMentor("Only the mentor (or an admin) sees who joined.")
+    whole = sees_attendance(user.id, user.role, session.mentor_id)
+    now = utcnow()
+    presence_events = attendance_service.events_of(session.id)
+    report = attendance_service.report_of(session, now, events=presence_events)
+    stored = attendance_service.stored_report(session.id) if report is not None else None
     events = [
         {"userId": event.user_id, "at": iso_z(event.at), "outcome": event.outcome, "reason": event.reason}
         for event, _ in joining.attendance_of(session)
+        if whole or event.user_id == user.id
     ]
-    return {"events": events}
+    presence = [
+        interval_json(interval)
+        for interval in intervals(presence_events)
+        if whole or interval.user_id == user.id
+    ]
+    only_user_id = None if whole else user.id
+    return {"events": events, "presence": presence, "report": report_json(report, stored, only_user_id)}
+
+
+def interval_json(interval: Interval) -> dict:
+    body = {
+        "userId": interval.user_id,
+        "joinedAt": iso_z(interval.joined_at),
+        "leftAt": iso_z(interval.left_at) if interval.left_at else None,
+        "source": interval.source,
+    }
+    if interval.user_id is None:
+        # Only a participant the provider matched to nobody keeps a name (models.PresenceEvent).
+        body["name"] = interval.display_name
+    return body
+
+
+def report_json(report: Report | None, stored: AttendanceReport | None, only_user_id: int | None) -> dict | None:
+    """The report as the API gives it; with `only_user_id`, that person's own line and nothing more."""
+    if report is None:
+        return None
+    if only_user_id is not None:
+        own = report.line_of(only_user_id)
+        return {"people": [person_line_json(own)] if own else [], "final": stored is not None}
+    return {
+        "outcome": report.outcome.value,
+        "minutesTogether": report.minutes_together,
+        "final": stored is not None,
+        "finalisedAt": iso_z(stored.finalised_at) if stored else None,
+        "presenceSource": report.presence_source,
+        "people": [person_line_json(line) for line in report.people],
+    }
+
+
+def person_line_json(line: PersonLine) -> dict:
+    return {
+        "userId": line.user_id,
+        "state": line.state.value,
+        "firstClickAt": iso_z(line.first_click_at) if line.first_click_at else None,
+        "firstClickOutcome": line.first_click_outcome,
+        "firstClickReason": line.first_click_reason,
+        "firstPresentAt": iso_z(line.first_present_at) if line.first_present_at else None,
+        "minutesPresent": line.minutes_present,
+        "minutesLate": line.minutes_late,
+    }

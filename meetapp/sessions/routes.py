@@ -35,6 +35,7 @@ from meetapp.domain.video import PROVIDER_LABELS, meeting_label
 from meetapp.models import MentoringSession, User
 from meetapp.services import booking, changes, joining, meetings
 from meetapp.sessions import bp
+from meetapp.sessions.attendance_view import report_view
 from meetapp.sessions.forms import BookingForm, CancelForm, ConfirmForm, DeclineForm, RescheduleForm
 from meetapp.web import rate_limits
 from meetapp.web.errors import error_page, status_of
@@ -276,6 +277,7 @@ def render_session(
         heading = f"{session.session_type.name} with {session.other_participant(current_user.id).name}"
     else:
         heading = f"{session.session_type.name}: {session.mentor.name} and {session.mentee.name}"
+    whole_attendance = sees_attendance(current_user.id, current_user.role, session.mentor_id)
     context = {
         "session": session,
         "is_participant": participant,
@@ -300,11 +302,12 @@ def render_session(
         "live_until": state.access.window.closes_at if state and not state.access.final else None,
         "now": now,
         # Only the full page lists the attempts; the panel that HTMX swaps in after an action does not.
-        "attendance": (
-            joining.attendance_of(session)
-            if sees_attendance(current_user.id, current_user.role, session.mentor_id) and not is_htmx()
-            else None
+        "attendance": joining.attendance_of(session) if whole_attendance and not is_htmx() else None,
+        # The attendance report: the whole of it for the mentor and admins, the mentee's own line for them.
+        "attendance_report": (
+            report_view(session, current_user, now, whole=whole_attendance) if not is_htmx() else None
         ),
+        "whole_attendance": whole_attendance,
         "provider_label": meeting_label(session.video_provider, session.meeting_kind),
         "provider_name": PROVIDER_LABELS[session.video_provider],
         "can_retry_meeting": may_retry_meeting(current_user.id, session.mentor_id) and meetings.can_retry(session),

@@ -30,6 +30,12 @@ class ProfileForm(FlaskForm):
     timezone = SelectField("Time zone", validators=[known_timezone], validate_choice=False)
 
 
+class NoShowMailForm(FlaskForm):
+    """An admin's choice to be mailed each no-show the worker finalises (User.mail_no_shows)."""
+
+    mail_no_shows = BooleanField("Mail me each no-show")
+
+
 class TokenForm(FlaskForm):
     label = StringField(
         "Label",

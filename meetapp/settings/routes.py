@@ -1,5 +1,6 @@
-"""The settings pages: name and time zone; security (the password, logins, personal API
-tokens, each shown once, when made); and a mentor's video provider.
+"""The settings pages: name and time zone (and, for admins, whether to be mailed each no-show);
+security (the password, logins, personal API tokens, each shown once, when made); and a mentor's
+video provider.
 """
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -23,6 +24,7 @@ from meetapp.services.logins import end_every_login, log_in, log_out
 from meetapp.settings import bp
 from meetapp.settings.forms import (
     LogOutEverywhereForm,
+    NoShowMailForm,
     PasswordChangeForm,
     ProfileForm,
     RevokeForm,
@@ -48,8 +50,14 @@ def render_settings(*, profile_form=None, timezone_search: str = "", status: int
     if profile_form is None:
         profile_form = ProfileForm(formdata=None, name=current_user.name, timezone=current_user.timezone)
     found = offer_timezones(profile_form.timezone, timezone_search, utcnow())
+    no_show_form = (
+        NoShowMailForm(formdata=None, mail_no_shows=current_user.mail_no_shows) if current_user.is_admin else None
+    )
     response = make_response(
-        render_template("settings/index.html", profile_form=profile_form, timezone_search=found), status
+        render_template(
+            "settings/index.html", profile_form=profile_form, timezone_search=found, no_show_form=no_show_form
+        ),
+        status,
     )
     # A person's own details: no cache keeps them for whoever uses the browser after a logout.
     response.headers["Cache-Control"] = "no-store"
@@ -75,6 +83,24 @@ def profile():
             getattr(form, name).errors.append(message)
         return render_settings(profile_form=form, status=400)
     flash(f"Saved. Times are now shown in {form.timezone.data}.", "success")
+    return redirect(url_for("settings.index"))
+
+
+@bp.post("/no-show-mail")
+@login_required
+def no_show_mail():
+    """An admin's opt-in to the no-show mails (services.attendance.finalise queues them)."""
+    if not current_user.is_admin:
+        raise Forbidden("Only admins choose whether to be mailed about no-shows.")
+    form = NoShowMailForm()
+    if not form.validate():
+        return error_page(400, "Not saved", "The form had expired. Please try again.")
+    current_user.mail_no_shows = form.mail_no_shows.data
+    db.session.commit()
+    if form.mail_no_shows.data:
+        flash("Saved. You will be mailed each no-show.", "success")
+    else:
+        flash("Saved. You will not be mailed about no-shows.", "success")
     return redirect(url_for("settings.index"))
 
 

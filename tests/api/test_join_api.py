@@ -174,13 +174,13 @@ def test_the_mentor_and_an_admin_read_every_attempt(clock, as_mentee, as_mentor,
         {"userId": mentee, "at": "2026-11-23T09:40:00Z", "outcome": "denied", "reason": "too_early"},
         {"userId": mentee, "at": "2026-11-23T09:47:00Z", "outcome": "joined", "reason": "in_window"},
     ]
-    assert as_mentor.get(f"/api/mentoring/session/{session_id}/attendance").json == {"events": expected}
+    assert as_mentor.get(f"/api/mentoring/session/{session_id}/attendance").json["events"] == expected
     admin = api_as(people.make("admin", "Ada Admin"))
-    assert admin.get(f"/api/mentoring/session/{session_id}/attendance").json == {"events": expected}
+    assert admin.get(f"/api/mentoring/session/{session_id}/attendance").json["events"] == expected
 
 
-def test_the_mentee_and_strangers_do_not_see_attendance(as_mentee, api_as, people, session_id):
-    assert as_mentee.get(f"/api/mentoring/session/{session_id}/attendance").json["error"] == "not_mentor"
+def test_strangers_do_not_see_attendance(as_mentee, api_as, people, session_id):
+    # The mentee sees their own line (tests/api/test_attendance_api.py); a stranger nothing.
     stranger = api_as(people.make("mentor", "Stranger Mentor"))
     assert stranger.get(f"/api/mentoring/session/{session_id}/attendance").status_code == 403
     assert as_mentee.get("/api/mentoring/session/nope/attendance").status_code == 404
