@@ -85,19 +85,23 @@ def stored_report(session_id: str) -> AttendanceReport | None:
 def report_of(
     session: MentoringSession, now: datetime, *, events: list[PresenceEvent] | None = None
 ) -> Report | None:
-    """The report as known at `now`, or None for a session that was never confirmed or ended early.
-
-    A finalised report keeps the source it was read from; otherwise the events' own source, or the
-    configured one, says whose presence counts.
-    """
+    """The report as known at `now`, or None for a session that was never confirmed or ended early."""
     if session.status is not SessionStatus.CONFIRMED:
         return None
     events = events_of(session.id) if events is None else events
+    return _report(session, events, _source_of(session, events), now)
+
+
+def _source_of(session: MentoringSession, events: list[PresenceEvent]) -> str | None:
+    """Whose presence counts: the source a finalised report was read from; else the events' own
+    source; else the one configured for the session's meeting."""
     stored = stored_report(session.id)
     if stored is not None:
-        source = stored.presence_source
-    else:
-        source = events[0].source if events else configured_source(session)
+        return stored.presence_source
+    return events[0].source if events else configured_source(session)
+
+
+def _report(session: MentoringSession, events: list[PresenceEvent], source: str | None, now: datetime) -> Report:
     window = window_of(session)
     return attendance_report(
         mentor_id=session.mentor_id,
@@ -158,11 +162,14 @@ def _presence_read(session: MentoringSession) -> bool:
     return fetch is not None and fetch.finished_at is not None
 
 
-def finalise(session: MentoringSession, now: datetime) -> bool:
-    """Store the session's report unless another worker already has; mail a no-show. Commits."""
-    report = report_of(session, now)
-    if report is None:
+def finalise(session: MentoringSession, now: datetime, *, presence_source: str | None = None) -> bool:
+    """Store the session's report unless another worker already has; mail a no-show. Commits.
+
+    `presence_source` names the source to read when none is configured (the demo's seeded rooms)."""
+    if session.status is not SessionStatus.CONFIRMED:
         return False
+    events = events_of(session.id)
+    report = _report(session, events, presence_source or _source_of(session, events), now)
     statement = (
         _insert()(AttendanceReport.__table__)
         .values(

@@ -4,14 +4,17 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from meetapp.domain.presence import JOINED, LEFT
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.timeutil import to_local
 from meetapp.extensions import db
-from meetapp.models import MentoringSession, User
+from meetapp.models import AttendanceEvent, MentoringSession, User
 from meetapp.outbox import notify
+from meetapp.services import attendance, presence
 from meetapp.services.accounts import create_user, find_user_by_email
 from meetapp.services.booking import ensure_default_session_types, session_type_named
 from meetapp.services.meetings import give_meeting
+from meetapp.services.presence import Seen
 
 DEMO_PASSWORD = "meetapp-demo"
 
@@ -125,7 +128,8 @@ def _add_demo_sessions(users: dict[str, User], now: datetime) -> None:
             cancelled_at=now,
         ),
     ]
-    db.session.add_all(sessions)
+    past = _past_sessions_with_presence(amara, ben, chloe, dev, standard, quick, follow_up, session, now)
+    db.session.add_all(sessions + [demo for demo, _ in past])
     db.session.flush()
     # The dev mailbox opens with real mails: requests, confirmations with invites, a cancellation.
     for demo_session in sessions:
@@ -136,3 +140,55 @@ def _add_demo_sessions(users: dict[str, User], now: datetime) -> None:
         else:
             notify.booked(demo_session, now)
     db.session.commit()
+    for demo_session, (source, clicks, stays) in past:
+        _seed_attendance(demo_session, source, clicks, stays, now)
+
+
+# What happened in each past demo session: who clicked Join (minutes after the start, and the proxy's
+# answer) and who the meeting's events saw (minutes from, to). One session of each outcome, so the
+# attendance report can be seen without a video server.
+Stay = tuple[str, float, float]  # "mentor" or "mentee", came, left
+
+
+def _past_sessions_with_presence(amara, ben, chloe, dev, standard, quick, follow_up, session, now):
+    def days_ago(days: int, mentor: User, mentee: User, minutes: int) -> datetime:
+        return daytime_start(now - timedelta(days=days), minutes, mentor, mentee)
+
+    confirmed = SessionStatus.CONFIRMED
+    return [
+        # held: Chloé came 7 minutes late, and both stayed to the end.
+        (session(amara, chloe, standard, days_ago(2, amara, chloe, 60), 60, confirmed),
+         ("jitsi", [("mentor", -4, "joined"), ("mentee", 6, "joined")], [("mentor", -3, 60), ("mentee", 7, 58)])),
+        # mentee_no_show: Dev was let through but never connected; Amara waited 20 minutes.
+        (session(amara, dev, follow_up, days_ago(3, amara, dev, 30), 30, confirmed),
+         ("jitsi", [("mentor", -1, "joined"), ("mentee", 2, "joined")], [("mentor", 0, 20)])),
+        # mentor_no_show: Chloé waited the whole quarter hour for Ben.
+        (session(ben, chloe, quick, days_ago(4, ben, chloe, 15), 15, confirmed),
+         ("jitsi", [("mentee", -2, "joined")], [("mentee", -1, 15)])),
+        # neither_came: the room reported nobody, and nobody clicked.
+        (session(ben, dev, standard, days_ago(5, ben, dev, 60), 60, confirmed), ("jitsi", [], [])),
+        # unknown: a meeting whose provider reports no presence; only the clicks are known.
+        (session(amara, chloe, standard, days_ago(6, amara, chloe, 60), 60, confirmed),
+         (None, [("mentor", -5, "joined"), ("mentee", 1, "joined")], [])),
+    ]
+
+
+def _seed_attendance(demo_session: MentoringSession, source: str | None, clicks, stays: list[Stay], now: datetime) -> None:
+    start = demo_session.starts_at
+    people = {"mentor": demo_session.mentor_id, "mentee": demo_session.mentee_id}
+    for role, minute, outcome in clicks:
+        db.session.add(AttendanceEvent(
+            session_id=demo_session.id, user_id=people[role], at=start + timedelta(minutes=minute),
+            outcome=outcome, reason="in_window",
+        ))
+    events = []
+    for role, came, left in stays:
+        key = f"demo-{demo_session.id}-{role}"
+        events += [
+            Seen(JOINED, start + timedelta(minutes=came), key, people[role], None, f"demo:{key}:joined"),
+            Seen(LEFT, start + timedelta(minutes=left), key, people[role], None, f"demo:{key}:left"),
+        ]
+    if events:
+        presence.record(demo_session, source, events, now)
+    db.session.commit()
+    attendance.finalise(demo_session, now, presence_source=source)

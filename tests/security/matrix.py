@@ -70,6 +70,11 @@ class Case:
     def api(self) -> bool:
         return self.endpoint.startswith("api.")
 
+    @property
+    def webhook(self) -> bool:
+        """A provider's webhook: signed instead of logged in (tests/webhooks sends the signed ones)."""
+        return self.endpoint.startswith("webhooks.")
+
 
 def who(anonymous, other_mentee, other_mentor, mentee, mentor, admin) -> dict[str, Expectation]:
     return dict(zip(VIEWERS, (anonymous, other_mentee, other_mentor, mentee, mentor, admin), strict=True))
@@ -186,6 +191,13 @@ CASES = [
         who(LOGIN, *[Redirect("/settings/")] * 5),
         body=lambda w: {"name": "Renamed Person", "timezone": "Europe/Paris"},
     ),
+    # An admin's opt-in to the no-show mails; nobody else has the choice.
+    Case(
+        "settings.no_show_mail",
+        "POST",
+        who(LOGIN, 403, 403, 403, 403, Redirect("/settings/")),
+        body=lambda w: {"mail_no_shows": "y"},
+    ),
     Case("settings.security", "GET", who(LOGIN, 200, 200, 200, 200, 200)),
     Case(
         "settings.change_password",
@@ -257,6 +269,7 @@ CASES = [
     ),
     Case("admin.people", "GET", who(LOGIN, 403, 403, 403, 403, 200), admin_sees=True),
     Case("admin.log", "GET", who(LOGIN, 403, 403, 403, 403, 200), admin_sees=True),
+    Case("admin.attendance_csv", "GET", who(LOGIN, 403, 403, 403, 403, 200), admin_sees=True),
     Case("admin.mail_queue", "GET", who(LOGIN, 403, 403, 403, 403, 200), admin_sees=True),
     Case(
         "admin.mail_queue",
@@ -315,9 +328,19 @@ CASES = [
     Case("api.generate_link", "POST", who(401, 403, 403, 403, 200, 200), args=confirmed, admin_sees=True),
     Case("api.session_access", "GET", who(401, 403, 403, 200, 200, 403), args=confirmed),
     Case("api.join_session", "GET", who(401, 403, 403, MEETING, MEETING, 403), args=confirmed),
-    Case("api.attendance", "GET", who(401, 403, 403, 403, 200, 200), args=confirmed, admin_sees=True),
+    # A mentee gets their own line only (tests/api/test_attendance_api.py reads it).
+    Case("api.attendance", "GET", who(401, 403, 403, 200, 200, 200), args=confirmed, admin_sees=True),
     Case("api.get_video_settings", "GET", who(401, 403, 200, 403, 200, 403)),
     Case("api.put_video_settings", "PUT", who(401, 403, 200, 403, 200, 403), body=lambda w: {"provider": "zoom"}),
+    # Presence webhooks: no login and no CSRF token, so a browser's cookie or an API token counts for
+    # nothing; without the provider's signature everyone gets 401 and nothing is stored.
+    *(
+        Case(f"webhooks.{endpoint}", "POST", everyone(401), body=lambda w: {"event": "x"}, writes=False)
+        for endpoint in (
+            "jitsi_occupant_joined", "jitsi_occupant_left", "jitsi_room_created", "jitsi_room_destroyed",
+            "jaas_event", "zoom",
+        )
+    ),
     # The dev mailbox: development only, and there open to anyone on the machine (see meetapp.dev).
     Case("dev.mailbox", "GET", everyone(200), dev_only=True),
     Case("dev.mail", "GET", everyone(200), args=lambda w: {"mail_id": w.invite_mail}, dev_only=True),

@@ -72,14 +72,14 @@ def test_access(matrix_app, route, case, viewer):
             log_in(client, world.email(viewer))
     url = app.url_map.bind("localhost").build(case.endpoint, case.args(world) if case.args else {})
     body = case.body(world) if case.body else None
-    request = {"json": body} if case.api and body is not None else {"data": body}
+    request = {"json": body} if (case.api or case.webhook) and body is not None else {"data": body}
     before = fingerprint(app)
 
     response = client.open(url, method=case.method, headers=headers, **request)
 
     expected = case.expect[viewer]
     where = f"{case.id} as {viewer}"
-    check_answer(response, expected, url, world, where, api=case.api)
+    check_answer(response, expected, url, world, where, api=case.api or case.webhook)
     refused = isinstance(expected, int | Login) and (isinstance(expected, Login) or expected >= 400)
     if refused or case.method in SAFE_METHODS:
         assert fingerprint(app) == before, f"{where} changed the database"
@@ -115,7 +115,7 @@ def test_an_unknown_session_is_404_for_everyone_logged_in(app_pool, clock, route
             headers["Authorization"] = f"Bearer {world.api_tokens[viewer]}"
         else:
             log_in(client, world.email(viewer))
-        request = {"json": body} if case.api and body is not None else {"data": body}
+        request = {"json": body} if (case.api or case.webhook) and body is not None else {"data": body}
         response = client.open(url, method=method, headers=headers, **request)
         assert response.status_code == 404, f"{method} {url} as {viewer}: {response.status_code}"
         if case.api:

@@ -30,7 +30,9 @@ def test_the_limit_is_256_kib():
 
 
 def write_routes():
-    return [route for route in ROUTES if route[1] in WRITE_METHODS]
+    # The presence webhooks read their bodies only once the signature checks out; tests/webhooks sends
+    # them malformed, fuzzed and oversized bodies, signed and unsigned.
+    return [route for route in ROUTES if route[1] in WRITE_METHODS and not route[0].startswith("webhooks.")]
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from meetapp.domain.timeutil import to_local
 from meetapp.extensions import db
-from meetapp.models import MentoringSession, OutboxMail, SessionType, User
+from meetapp.models import AttendanceReport, MentoringSession, OutboxMail, SessionType, User
 from meetapp.services.demo import DAYTIME_HOURS
 
 
@@ -117,8 +117,11 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(app, runner, clock):
     assert second.exit_code == 0
     assert (count(app, User), count(app, MentoringSession), count(app, SessionType), count(app, OutboxMail)) == counts
     # Mails for the dev mailbox: 3 confirmed sessions x 2, one request and its note to the mentee,
-    # one cancellation x 2.
-    assert counts == (5, 6, 4, 10)
+    # one cancellation x 2. Eleven sessions: the five past ones with an attendance report mail nobody.
+    assert counts == (5, 11, 4, 10)
+    with app.app_context():
+        outcomes = set(db.session.scalars(sa.select(AttendanceReport.outcome)))
+    assert outcomes == {"held", "mentor_no_show", "mentee_no_show", "neither_came", "unknown"}
 
 
 @pytest.mark.parametrize("hour", [0, 3, 9, 14, 20, 23])
@@ -131,7 +134,7 @@ def test_demo_sessions_fall_in_both_peoples_daytime(app, runner, clock, hour):
         sessions = db.session.scalars(sa.select(MentoringSession)).unique().all()
         demo_now = [s for s in sessions if s.starts_at.isoformat().endswith(f"{hour:02}:45:00+00:00")]
         later = [s for s in sessions if s not in demo_now]
-        assert len(demo_now) == 1 and len(later) == 5
+        assert len(demo_now) == 1 and len(later) == 10
         for session in later:
             for person in (session.mentor, session.mentee):
                 start, end = to_local(session.starts_at, person.timezone), to_local(session.ends_at, person.timezone)
