@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from meetapp.domain.notifications import MailKind, MailStatus
 from meetapp.domain.presence import ABSENT, Outcome, Report, State, Thresholds, attendance_report
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.video import KIND_GOOGLE, KIND_JITSI, KIND_ZOOM
@@ -21,6 +22,7 @@ from meetapp.models import (
     AttendanceReport,
     AttendanceReportChange,
     MentoringSession,
+    OutboxMail,
     PresenceEvent,
     PresenceFetch,
 )
@@ -225,7 +227,22 @@ def refresh(session: MentoringSession, now: datetime) -> bool:
     stored.minutes_together = report.minutes_together
     stored.changed_at = now
     db.session.add(AttendanceReportChange(session_id=session.id, at=now, before=before, after=after))
+    if report.outcome not in NO_SHOWS:
+        _withdraw_no_show_mails(session.id)
     return True
+
+
+def _withdraw_no_show_mails(session_id: str) -> None:
+    """A no-show mail not yet sent is wrong once the report says the person came: skip it, saying why."""
+    db.session.execute(
+        sa.update(OutboxMail)
+        .where(
+            OutboxMail.session_id == session_id,
+            OutboxMail.kind == MailKind.NO_SHOW,
+            OutboxMail.status == MailStatus.QUEUED,
+        )
+        .values(status=MailStatus.SKIPPED, last_error="The attendance report changed: it is no longer a no-show.")
+    )
 
 
 def present_people(session: MentoringSession, report: Report) -> list:

@@ -208,3 +208,17 @@ def test_presence_older_than_the_retention_is_deleted_by_the_worker(app, clock, 
     assert "1 old presence rows deleted" in report.summary()
     with app.app_context():
         assert [event.kind for event in db.session.scalars(sa.select(PresenceEvent))] == ["left"]
+
+
+def test_a_no_show_mail_not_yet_sent_is_withdrawn_when_a_late_event_shows_they_came(
+    app, clock, confirmed, mentor, mentee, smtp_sink
+):
+    there(app, confirmed, mentor, 0, 60)
+    smtp_sink.received.clear()
+    with app.app_context():
+        assert attendance.finalise_due(CLOSES) == 1  # queued, not delivered yet
+    there(app, confirmed, mentee, 1, 60, now=CLOSES + timedelta(minutes=1))
+    with app.app_context():
+        (mail,) = db.session.scalars(sa.select(OutboxMail).where(OutboxMail.kind == "no_show")).all()
+        assert mail.status == "skipped"
+        assert mail.last_error == "The attendance report changed: it is no longer a no-show."
