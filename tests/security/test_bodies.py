@@ -395,6 +395,8 @@ REFUSED_STATUS = {"settings.preview_video": 200}
 def test_every_form_route_has_bad_bodies_to_try():
     form_writes = {route[0] for route in write_routes() if not route[0].startswith("api.")}
     takes_no_body = {
+        # One checkbox: present is yes, absent is no; there is no wrong value to send.
+        "settings.no_show_mail",
         "auth.logout",
         "sessions.confirm",
         "sessions.new_link",

@@ -41,6 +41,12 @@ def rows_of(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
 
 
+def id_cell(session_id: str) -> str:
+    """A session id as the CSV writes it: an id may begin with "-", which a spreadsheet would read as a
+    formula, so such a cell carries a leading apostrophe (spreadsheets hide it)."""
+    return "'" + session_id if session_id.startswith("-") else session_id
+
+
 def test_a_row_per_confirmed_session_with_its_report(app, clock, admin_client, held, mentor, mentee):
     clock.move_to(CLOSES + timedelta(minutes=1))
     with app.app_context():
@@ -51,7 +57,7 @@ def test_a_row_per_confirmed_session_with_its_report(app, clock, admin_client, h
     assert response.headers["Content-Disposition"] == 'attachment; filename="attendance-2026-11-23-to-2026-11-23.csv"'
     assert response.headers["Cache-Control"] == "no-store"
     assert rows_of(response) == [{
-        "session id": held, "starts at": "2026-11-23T10:00:00Z", "type": "Standard", "provider": "jitsi",
+        "session id": id_cell(held), "starts at": "2026-11-23T10:00:00Z", "type": "Standard", "provider": "jitsi",
         "mentor id": str(mentor), "mentor name": "Mona Mentor", "mentee id": str(mentee), "mentee name": "Max Mentee",
         "outcome": "held", "final": "yes", "minutes together": "53",
         "mentor state": "attended", "mentor first click": "", "mentor first click answer": "",
@@ -82,7 +88,7 @@ def test_only_confirmed_sessions_starting_in_the_range_count(clock, auth, admin_
     response = admin_client.get("/admin/attendance.csv?from=2026-11-23&to=2026-11-24")
     rows = rows_of(response)
     # `to` is inclusive; the next UTC day is not.
-    assert [row["session id"] for row in rows] == [held, last_second]
+    assert [row["session id"] for row in rows] == [id_cell(held), id_cell(last_second)]
     assert rows[1]["outcome"] == "unknown" and rows[1]["final"] == "no"
 
 
@@ -91,7 +97,7 @@ def test_by_default_the_last_thirty_days(clock, auth, admin_client, held):
     auth.login(ADMIN_EMAIL)
     response = admin_client.get("/admin/attendance.csv")
     assert response.headers["Content-Disposition"] == 'attachment; filename="attendance-2026-11-23-to-2026-12-22.csv"'
-    assert [row["session id"] for row in rows_of(response)] == [held]
+    assert [row["session id"] for row in rows_of(response)] == [id_cell(held)]
     clock.move_to(START + timedelta(days=30))
     auth.login(ADMIN_EMAIL)
     assert rows_of(admin_client.get("/admin/attendance.csv")) == []
