@@ -13,7 +13,6 @@ from email.utils import parseaddr
 import sqlalchemy as sa
 from flask import current_app
 from jinja2 import Environment
-from sqlalchemy.dialects import postgresql, sqlite
 
 from meetapp.domain.calendar import CalendarPerson, Invite, event_uid, invite_ics
 from meetapp.domain.notifications import ACCOUNT_MAILS, ENDING_MAILS, MailKind, duration_words
@@ -24,6 +23,7 @@ from meetapp.extensions import db
 from meetapp.models import MentoringSession, OutboxMail, User
 from meetapp.services.join_links import join_link
 from meetapp.services.windows import window_of
+from meetapp.sql import insert_or_skip
 from meetapp.web.urls import public_host, public_url
 
 SUBJECT_LENGTH = 300
@@ -172,9 +172,7 @@ def _queue(session: MentoringSession, occasion: Occasion, recipients: list[User]
 
 def _insert_new(rows: list[dict]) -> int:
     """INSERT … ON CONFLICT DO NOTHING: a mail already queued under the same key stays as it is."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(OutboxMail.__table__).values(rows).on_conflict_do_nothing().returning(OutboxMail.id)
+    statement = insert_or_skip(OutboxMail.__table__).values(rows).on_conflict_do_nothing().returning(OutboxMail.id)
     return len(db.session.execute(statement).all())
 
 

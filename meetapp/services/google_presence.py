@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from meetapp.domain.presence import JOINED, LEFT
 from meetapp.domain.scheduling import SessionStatus
@@ -27,6 +26,7 @@ from meetapp.services import meetings
 from meetapp.services.attendance import FINALISE_WITHIN
 from meetapp.services.presence import Seen, delivery_key, record
 from meetapp.services.windows import window_of
+from meetapp.sql import insert_or_skip
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,9 @@ def claim(session_id: str, now: datetime) -> bool:
     moves `next_attempt_at` on only where it is still due, which on PostgreSQL the second of two
     concurrent UPDATEs finds no longer true once the first commits.
     """
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     table = PresenceFetch.__table__
     inserted = db.session.execute(
-        insert(table)
+        insert_or_skip(table)
         .values(session_id=session_id, attempts=1, next_attempt_at=now + CLAIM)
         .on_conflict_do_nothing(index_elements=["session_id"])
         .returning(table.c.session_id)

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.exc import StaleDataError
 
 from meetapp.domain.notifications import retry_delay
@@ -40,6 +39,7 @@ from meetapp.providers import ExternalMeeting, ProviderError
 from meetapp.providers.google import GoogleMeetClient, GoogleSettings
 from meetapp.providers.zoom import Registrant, ZoomClient, ZoomSettings
 from meetapp.services.windows import window_of
+from meetapp.sql import insert_or_skip
 
 log = logging.getLogger(__name__)
 
@@ -449,9 +449,8 @@ def _registrant_url(session_id: str, user_id: int, meeting_id: str) -> str | Non
 
 def _keep_registrant(session_id: str, user_id: int, meeting_id: str, registrant: Registrant, now: datetime) -> None:
     """INSERT … ON CONFLICT DO NOTHING on uq_zoom_registrant, and commit: a racing join's row stands."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     db.session.execute(
-        insert(ZoomRegistrant.__table__)
+        insert_or_skip(ZoomRegistrant.__table__)
         .values(
             session_id=session_id, user_id=user_id, meeting_id=meeting_id,
             registrant_id=registrant.registrant_id, join_url=registrant.join_url, created_at=now,

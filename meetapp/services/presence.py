@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from meetapp.domain.presence import ENDED, JOINED, LEFT, SOURCES
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, PresenceEvent, normalise_email
 from meetapp.services import attendance
+from meetapp.sql import insert_or_skip
 
 NAME_LENGTH = 120
 KEY_LENGTH = 255
@@ -104,10 +104,8 @@ def _kept_name(event: Seen) -> str | None:
 
 def _insert_new(rows: list[dict]) -> int:
     """INSERT … ON CONFLICT DO NOTHING on the delivery key: two deliveries racing store one row."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(PresenceEvent.__table__)
+        insert_or_skip(PresenceEvent.__table__)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["delivery_key"])
         .returning(PresenceEvent.id)
