@@ -43,6 +43,18 @@ def fresh(signed_at: datetime, now: datetime) -> bool:
     return abs(now - signed_at) <= SIGNATURE_MAX_AGE
 
 
+def storable(text: str, field: str) -> str:
+    """`text` if both databases can hold it, else a 400: PostgreSQL refuses a NUL, and an unpaired
+    surrogate (which JSON can spell) is no UTF-8 at all. Left unchecked, either would be a 500."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise malformed(f"`{field}` is not valid text.") from None
+    if "\x00" in text:
+        raise malformed(f"`{field}` is not valid text.")
+    return text
+
+
 def json_object() -> dict:
     """The raw body as a JSON object (read only after the signature checked out), or a 400."""
     try:

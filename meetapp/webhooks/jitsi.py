@@ -32,7 +32,7 @@ from meetapp.extensions import db
 from meetapp.models import MentoringSession
 from meetapp.services.presence import Seen, delivery_key, person_in, record
 from meetapp.webhooks import bp
-from meetapp.webhooks.common import ignored, json_object, malformed, recorded, same_secret, unauthorised
+from meetapp.webhooks.common import ignored, json_object, malformed, recorded, same_secret, storable, unauthorised
 
 SOURCE = "jitsi"
 # Provider times outside this range are a broken or hostile sender, not a meeting we held.
@@ -164,14 +164,7 @@ def text(value: object, field: str, *, required: bool = False) -> str | None:
         return None
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise malformed(f"`{field}` is not a string.")
-    value = str(value).strip()
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise malformed(f"`{field}` is not valid text.") from None
-    if "\x00" in value:
-        raise malformed(f"`{field}` is not valid text.")
-    return value
+    return storable(str(value).strip(), field)
 
 
 def unix_time(value: object, now: datetime, *, per_second: int = 1) -> datetime:

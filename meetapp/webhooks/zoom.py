@@ -24,7 +24,16 @@ from meetapp.models import MentoringSession, ZoomRegistrant, normalise_email
 from meetapp.services import presence
 from meetapp.services.presence import Seen
 from meetapp.webhooks import bp
-from meetapp.webhooks.common import fresh, ignored, json_object, malformed, recorded, same_secret, unauthorised
+from meetapp.webhooks.common import (
+    fresh,
+    ignored,
+    json_object,
+    malformed,
+    recorded,
+    same_secret,
+    storable,
+    unauthorised,
+)
 
 SOURCE = "zoom"
 URL_VALIDATION = "endpoint.url_validation"
@@ -88,7 +97,7 @@ def _validation_answer(secret: str, payload: dict) -> tuple[Response, int]:
     plain_token = payload.get("plainToken")
     if not isinstance(plain_token, str) or not plain_token:
         raise malformed("endpoint.url_validation carries a `payload.plainToken`.")
-    plain_token = _text(plain_token)
+    plain_token = storable(plain_token, "payload.plainToken")
     encrypted = hmac.new(secret.encode(), plain_token.encode(), hashlib.sha256).hexdigest()
     return jsonify(plainToken=plain_token, encryptedToken=encrypted), 200
 
@@ -104,7 +113,7 @@ def _session_meeting_on(meeting_id: str) -> MentoringSession | None:
 def _meeting_ended(meeting: dict, meeting_id: str) -> Seen:
     """Everyone still in the meeting left when it ended. Its uuid tells one occurrence of the meeting from another."""
     at = _time(meeting.get("end_time"), "payload.object.end_time")
-    occurrence = _text(meeting.get("uuid")) if meeting.get("uuid") is not None else ""
+    occurrence = _optional_text(meeting.get("uuid"), "payload.object.uuid") or ""
     return Seen(
         kind=ENDED, at=at, participant_key=None, user_id=None, display_name=None,
         delivery_key=presence.delivery_key(SOURCE, MEETING_ENDED, meeting_id, occurrence, at.isoformat()),
@@ -117,17 +126,17 @@ def _participant_event(event: str, meeting: dict, meeting_id: str, session: Ment
     if not isinstance(participant, dict):
         raise malformed("A participant event has a `payload.object.participant`.")
     at = _time(participant.get(time_field), f"payload.object.participant.{time_field}")
-    registrant_id = _optional_text(participant.get("registrant_id"))
+    registrant_id = _participant_text(participant, "registrant_id")
     # The same key on the joined and the left event, so the two make one interval.
-    key = registrant_id or _optional_text(participant.get("participant_uuid")) or _optional_text(participant.get("user_id"))
+    key = registrant_id or _participant_text(participant, "participant_uuid") or _participant_text(participant, "user_id")
     if key is None:
         raise malformed("The participant has no registrant_id, participant_uuid or user_id.")
     return Seen(
         kind=kind,
         at=at,
         participant_key=key,
-        user_id=_person(session, registrant_id, _optional_text(participant.get("email"))),
-        display_name=_optional_text(participant.get("user_name")),
+        user_id=_person(session, registrant_id, _participant_text(participant, "email")),
+        display_name=_participant_text(participant, "user_name"),
         delivery_key=presence.delivery_key(SOURCE, event, meeting_id, key, at.isoformat()),
     )
 
@@ -157,7 +166,7 @@ def _meeting_id(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, str) and value.strip():
-        return _text(value.strip())
+        return storable(value.strip(), "payload.object.id")
     raise malformed("The event has no meeting id (`payload.object.id`).")
 
 
@@ -174,21 +183,14 @@ def _time(value: object, field: str) -> datetime:
         raise malformed(f"`{field}` is not an ISO 8601 time with an offset.") from None
 
 
-def _optional_text(value: object) -> str | None:
+def _participant_text(participant: dict, name: str) -> str | None:
+    return _optional_text(participant.get(name), f"payload.object.participant.{name}")
+
+
+def _optional_text(value: object, field: str) -> str | None:
+    """A string (or a number, as Zoom sends some ids) stripped; None when absent, blank or of another type."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
         return None
-    return _text(value.strip())
-
-
-def _text(value: object) -> str:
-    """A string the databases can hold: no NUL (PostgreSQL refuses it) and valid UTF-8 (no lone surrogates)."""
-    text = str(value)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise malformed("The body holds text that is not valid Unicode.") from None
-    if "\x00" in text:
-        raise malformed("The body holds a NUL character.")
-    return text
+    return storable(value.strip(), field)
