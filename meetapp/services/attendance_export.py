@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from meetapp.domain.presence import PersonLine
 from meetapp.domain.scheduling import SessionStatus
 from meetapp.domain.timeutil import iso_z
-from meetapp.extensions import db
 from meetapp.models import MentoringSession
 from meetapp.services import attendance
 
@@ -75,10 +74,11 @@ def _day(raw: str, name: str) -> date:
     return day
 
 
-def sessions_in(days: DayRange) -> list[MentoringSession]:
+def sessions_in(days: DayRange) -> sa.Select:
+    """The confirmed sessions starting on those days, in order (a query, for attendance.reports_of)."""
     starts_from = datetime.combine(days.first, time(), UTC)
     starts_before = datetime.combine(days.last + timedelta(days=1), time(), UTC)
-    return list(db.session.scalars(
+    return (
         sa.select(MentoringSession)
         .where(
             MentoringSession.status == SessionStatus.CONFIRMED,
@@ -86,18 +86,13 @@ def sessions_in(days: DayRange) -> list[MentoringSession]:
             MentoringSession.starts_at < starts_before,
         )
         .order_by(MentoringSession.starts_at, MentoringSession.id)
-    ).unique())
+    )
 
 
 def rows(days: DayRange, now: datetime) -> Iterator[list]:
-    """The header, then a row per session. Each session's report is read on its own (three small
-    queries); an admin's occasional export of a year is the largest this gets."""
+    """The header, then a row per session."""
     yield list(HEADER)
-    for session in sessions_in(days):
-        report = attendance.report_of(session, now)
-        if report is None:
-            continue
-        stored = attendance.stored_report(session.id)
+    for session, report, stored in attendance.reports_of(sessions_in(days), now):
         yield [
             session.id, iso_z(session.starts_at), session.session_type.name, session.video_provider,
             session.mentor_id, session.mentor.name, session.mentee_id, session.mentee.name,

@@ -77,12 +77,12 @@ def report_view(session: MentoringSession, viewer: User, now: datetime, *, whole
     window = window_of(session)
     if now < window.opens_at:
         return None
-    report = attendance.report_of(session, now)
+    clicks = attendance.clicks_of(session.id)
+    report = attendance.report_of(session, now, clicks=clicks)
     if report is None:
         return None
     place = Placer(window.opens_at, window.closes_at)
     until = min(now, window.closes_at)
-    clicks = attendance.clicks_of(session.id)
     people = ((session.mentor, report.mentor), (session.mentee, report.mentee))
     rows = [
         Row(

@@ -12,7 +12,7 @@ from meetapp.extensions import db
 from meetapp.models import MentoringSession, User
 from meetapp.services import attendance
 from meetapp.services.attendance_export import MAX_DAYS, BadRange, day_range, safe_cell
-from tests.support import CLOSES, MENTEE_EMAIL, MENTOR_EMAIL, START
+from tests.support import CLOSES, MENTEE_EMAIL, MENTOR_EMAIL, START, counted_queries
 from tests.web.test_attendance_report_pages import LATE_JOIN, click, presence
 
 ADMIN_EMAIL = "ada.admin@example.com"
@@ -186,3 +186,23 @@ def test_the_admin_home_links_to_the_export_with_the_default_days(clock, admin_c
     page = admin_client.get("/admin/").get_data(as_text=True)
     assert 'action="/admin/attendance.csv"' in page
     assert 'name="from" value="2026-10-25"' in page and 'name="to" value="2026-11-23"' in page
+
+
+def test_the_export_reads_the_same_few_queries_however_many_sessions_it_holds(
+    app, clock, admin_client, api_as, mentor, mentee, held
+):
+    def export_queries() -> int:
+        with counted_queries(app) as statements:
+            assert admin_client.get("/admin/attendance.csv?from=2026-11-23&to=2026-11-30").status_code == 200
+        return len(statements)
+
+    one = export_queries()
+    as_mentee, as_mentor = api_as(mentee), api_as(mentor)
+    for day in range(24, 29):
+        session_id = as_mentee.post(
+            "/api/mentoring/sessions",
+            json={"mentorId": mentor, "startsAt": f"2026-11-{day}T10:00:00Z", "durationMinutes": 30},
+        ).json["session"]["id"]
+        assert as_mentor.post(f"/api/mentoring/session/{session_id}/confirm").status_code == 200
+    assert len(rows_of(admin_client.get("/admin/attendance.csv?from=2026-11-23&to=2026-11-30"))) == 6
+    assert export_queries() == one
