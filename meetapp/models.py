@@ -137,14 +137,72 @@ class MentorProfile(db.Model):
     approval_changed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
     approval_changed_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
+    # The public profile on /mentors (meetapp.services.mentors).
+    headline: so.Mapped[Optional[str]] = so.mapped_column(sa.String(120))
+    bio: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    # When mentees may book (meetapp.services.mentor_hours): hours per weekday as
+    # {"mon": [["09:00", "12:00"], …]} in `availability_timezone` (None: the mentor's own zone), dated
+    # exceptions as [{"date": "2026-12-24", "hours": []}]. No weekly hours: bookable at any free time.
+    availability_timezone: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    weekly_hours: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict, server_default=sa.text("'{}'"))
+    hour_exceptions: so.Mapped[list] = so.mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
+    buffer_minutes: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    minimum_notice_minutes: so.Mapped[int] = so.mapped_column(default=240, server_default="240")
+    horizon_days: so.Mapped[int] = so.mapped_column(default=60, server_default="60")
+
     user: so.Mapped[User] = so.relationship(back_populates="mentor_profile", foreign_keys=[user_id])
     approval_changed_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[approval_changed_by_id])
+    specialties: so.Mapped[list["MentorSpecialty"]] = so.relationship(
+        cascade="all, delete-orphan", order_by="MentorSpecialty.name_key"
+    )
+    languages: so.Mapped[list["MentorLanguage"]] = so.relationship(
+        cascade="all, delete-orphan", order_by="MentorLanguage.name_key"
+    )
+    # The session types the mentor offers; none means every type.
+    offered_types: so.Mapped[list["SessionType"]] = so.relationship(
+        secondary="mentor_session_types", order_by="SessionType.id"
+    )
 
     __table_args__ = (
         sa.CheckConstraint(
             "video_provider IN ('jitsi', 'google', 'zoom', 'manual')", name="video_provider_known"
         ),
+        sa.CheckConstraint("buffer_minutes BETWEEN 0 AND 240", name="buffer_range"),
+        sa.CheckConstraint("minimum_notice_minutes BETWEEN 0 AND 43200", name="notice_range"),
+        sa.CheckConstraint("horizon_days BETWEEN 1 AND 365", name="horizon_range"),
     )
+
+
+class MentorSpecialty(db.Model):
+    """A free tag naming what a mentor helps with, as they wrote it; `name_key` (lower case) finds it."""
+
+    __tablename__ = "mentor_specialties"
+
+    mentor_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("mentor_profiles.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    name_key: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True, index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(40))
+
+
+class MentorLanguage(db.Model):
+    """A language a mentor takes sessions in, as they wrote it; `name_key` (lower case) finds it."""
+
+    __tablename__ = "mentor_languages"
+
+    mentor_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("mentor_profiles.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    name_key: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True, index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(40))
+
+
+mentor_session_types = sa.Table(
+    "mentor_session_types",
+    db.metadata,
+    sa.Column("mentor_id", sa.ForeignKey("mentor_profiles.user_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("session_type_id", sa.ForeignKey("session_types.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class SessionType(db.Model):

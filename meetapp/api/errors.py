@@ -19,6 +19,7 @@ from meetapp.domain.errors import (
     NotMentee,
     NotMentor,
     NotParticipant,
+    OutsideAvailability,
     OwnMeetingLink,
     SessionCancelled,
     SessionOver,
@@ -38,6 +39,7 @@ DOMAIN_ERRORS = (
     (NotFound, 404, "not_found"),
     (MentorBusy, 409, "mentor_busy"),
     (MenteeBusy, 409, "mentee_busy"),
+    (OutsideAvailability, 409, "outside_availability"),
     (AlreadyConfirmed, 409, "already_confirmed"),
     (AlreadyCancelled, 409, "already_cancelled"),
     (SessionCancelled, 409, "cancelled"),
@@ -82,7 +84,7 @@ def api_error(error: ApiError):
 @bp.errorhandler(DomainError)
 def domain_error(error: DomainError):
     status, code = next((status, code) for kind, status, code in DOMAIN_ERRORS if isinstance(error, kind))
-    fields = api_fields(error.fields) if isinstance(error, InvalidRequest) else None
+    fields = api_fields(error.fields) if isinstance(error, (InvalidRequest, OutsideAvailability)) else None
     return json_error(status, code, error.message, fields)
 
 

@@ -54,6 +54,14 @@ class MentorBusy(Conflict):
     """The mentor has another session at that time."""
 
 
+class OutsideAvailability(Conflict):
+    """The time is outside the mentor's hours, notice or horizon; `fields` names the start."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.fields = {"starts_at": message}
+
+
 class MenteeBusy(Conflict):
     """The mentee has another session at that time."""
 

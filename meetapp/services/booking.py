@@ -4,7 +4,7 @@ HTML views, the JSON API and the CLI all call these functions; they apply the
 rules from `meetapp.domain.scheduling` and commit, or roll back and raise.
 """
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -45,7 +45,7 @@ from meetapp.domain.video import KIND_MANUAL
 from meetapp.extensions import db
 from meetapp.models import MentoringSession, MentorProfile, SessionType, User
 from meetapp.outbox import notify
-from meetapp.services import admin_log, meetings
+from meetapp.services import admin_log, meetings, mentor_hours, mentors
 
 DEFAULT_SESSION_TYPE = "Standard"
 
@@ -65,18 +65,9 @@ def all_session_types() -> list[SessionType]:
     return list(db.session.scalars(sa.select(SessionType).order_by(SessionType.id)))
 
 
-# A mentor mentees may find and book: approved by an admin, with a confirmed address
-# (domain.accounts.may_be_booked, as one WHERE clause).
-_BOOKABLE = sa.and_(
-    User.role == "mentor",
-    User.email_confirmed_at.is_not(None),
-    User.id.in_(sa.select(MentorProfile.user_id).where(MentorProfile.approval == MentorApproval.APPROVED)),
-)
-
-
 def all_mentors() -> list[User]:
     """The mentors a mentee may book, by name."""
-    return list(db.session.scalars(sa.select(User).where(_BOOKABLE).order_by(User.name, User.id)))
+    return list(db.session.scalars(sa.select(User).where(mentors.BOOKABLE).order_by(User.name, User.id)))
 
 
 def session_type_named(name: str) -> SessionType | None:
@@ -209,11 +200,8 @@ def book_session(
     starts_at = on_the_second(starts_at)
     ends_at = slot_end(starts_at, duration_minutes)
     try:
-        _claim_slot(mentor_id=mentor.id, mentee_id=mentee.id, starts_at=starts_at, ends_at=ends_at)
-        # Read again under the mentor's lock: an admin's suspension takes the same row lock, so a
-        # suspension that committed while this booking waited is seen here, never booked past.
-        profile = db.session.scalar(
-            sa.select(MentorProfile).where(MentorProfile.user_id == mentor.id).execution_options(populate_existing=True)
+        profile = _claim_slot(
+            mentor_id=mentor.id, mentee_id=mentee.id, starts_at=starts_at, ends_at=ends_at, keep_to_hours_at=now
         )
         if profile.approval is not MentorApproval.APPROVED:
             raise InvalidRequest({"mentor": "There is no mentor with this id."})
@@ -271,7 +259,7 @@ def _check_booking(
     elif mentor_id == mentee.id:
         check.add("mentor", "You cannot book a session with yourself.")
     else:
-        mentor = db.session.scalar(sa.select(User).where(User.id == mentor_id, _BOOKABLE))
+        mentor = db.session.scalar(sa.select(User).where(User.id == mentor_id, mentors.BOOKABLE))
         if mentor is None:
             # A mentor still waiting for approval, or suspended, is as unknown to mentees as nobody.
             check.add("mentor", "There is no mentor with this id.")
@@ -282,6 +270,8 @@ def _check_booking(
         session_type = session_type_named(session_type_name)
         if session_type is None:
             check.add("session_type", f"There is no session type called {session_type_name[:80]!r}.")
+        elif mentor is not None and not mentors.offers(mentor.mentor_profile, session_type):
+            check.add("session_type", f"{mentor.name} does not offer {session_type.name} sessions.")
     if starts_at is None:
         check.add("starts_at", "Give a start time.")
     check_start(starts_at, now, check)
@@ -394,6 +384,8 @@ def reschedule_session(
             starts_at=starts_at,
             ends_at=ends_at,
             ignore=session.id,
+            # A mentor may move their own session outside their hours; a mentee keeps to them.
+            keep_to_hours_at=now if user.id == session.mentee_id else None,
         )
         session.starts_at = starts_at
         session.ends_at = ends_at
@@ -474,10 +466,32 @@ def _make_provider_meeting(session: MentoringSession, now: datetime) -> None:
         meetings.make_provider_meeting(session.id, now)
 
 
-def _claim_slot(*, mentor_id: int, mentee_id: int, starts_at: datetime, ends_at: datetime, ignore: str | None = None) -> None:
-    """Hold the mentor's schedule for this transaction, then refuse the slot if anyone is busy in it."""
+def _claim_slot(
+    *,
+    mentor_id: int,
+    mentee_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    ignore: str | None = None,
+    keep_to_hours_at: datetime | None = None,
+) -> MentorProfile:
+    """Hold the mentor's schedule for this transaction, then refuse the slot if anyone is busy in it;
+    with `keep_to_hours_at` (now), also if it is outside the mentor's hours, notice or horizon, or
+    inside their buffer around another session. Returns the mentor's profile as read under the lock."""
     _lock_schedule(mentor_id)
-    _refuse_clashes(mentor_id=mentor_id, mentee_id=mentee_id, starts_at=starts_at, ends_at=ends_at, ignore=ignore)
+    # Read again under the lock: an admin's suspension and a change of hours commit before this
+    # booking reads, or wait for it; a booking never goes past either.
+    profile = db.session.scalar(
+        sa.select(MentorProfile).where(MentorProfile.user_id == mentor_id).execution_options(populate_existing=True)
+    )
+    buffer = timedelta(0)
+    if keep_to_hours_at is not None:
+        mentor_hours.refuse_outside(profile, profile.user.timezone, starts_at, ends_at, keep_to_hours_at)
+        buffer = timedelta(minutes=profile.buffer_minutes)
+    _refuse_clashes(
+        mentor_id=mentor_id, mentee_id=mentee_id, starts_at=starts_at, ends_at=ends_at, ignore=ignore, buffer=buffer
+    )
+    return profile
 
 
 def _lock_schedule(mentor_id: int) -> None:
@@ -495,7 +509,7 @@ def _refuse_past_pending_cap(*, mentee_id: int, mentor_id: int, now: datetime) -
     mentor's lock, so two racing requests to one mentor cannot both slip under the cap per mentor;
     requests to different mentors at the same instant can pass the cap in all by one each (the
     booking rate limit bounds how many)."""
-    mentors = db.session.execute(
+    pending = db.session.execute(
         sa.select(MentoringSession.mentor_id, sa.func.count())
         .where(
             MentoringSession.mentee_id == mentee_id,
@@ -506,8 +520,8 @@ def _refuse_past_pending_cap(*, mentee_id: int, mentor_id: int, now: datetime) -
     ).all()
     config = current_app.config
     refusal = pending_cap_reached(
-        pending_in_all=sum(count for _, count in mentors),
-        pending_with_mentor=sum(count for mentor, count in mentors if mentor == mentor_id),
+        pending_in_all=sum(count for _, count in pending),
+        pending_with_mentor=sum(count for mentor, count in pending if mentor == mentor_id),
         cap_in_all=config["MAX_PENDING_BOOKINGS"],
         cap_per_mentor=config["MAX_PENDING_PER_MENTOR"],
     )
@@ -515,15 +529,24 @@ def _refuse_past_pending_cap(*, mentee_id: int, mentor_id: int, now: datetime) -
         raise TooManyPending(refusal)
 
 
-def _refuse_clashes(*, mentor_id: int, mentee_id: int, starts_at: datetime, ends_at: datetime, ignore: str | None = None) -> None:
-    """Conflict if the mentor, or the mentee, already has a live session overlapping [starts_at, ends_at)."""
+def _refuse_clashes(
+    *,
+    mentor_id: int,
+    mentee_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    ignore: str | None = None,
+    buffer: timedelta = timedelta(0),
+) -> None:
+    """Conflict if the mentor, or the mentee, already has a live session overlapping [starts_at, ends_at)
+    (for the mentor, widened by `buffer` either side)."""
 
-    def clash_with(column) -> bool:
+    def clash_with(column, margin: timedelta = timedelta(0)) -> bool:
         query = sa.select(MentoringSession.id).where(
             column,
             MentoringSession.status.not_in(ENDED_STATUSES),
-            MentoringSession.starts_at < ends_at,
-            MentoringSession.ends_at > starts_at,
+            MentoringSession.starts_at < ends_at + margin,
+            MentoringSession.ends_at > starts_at - margin,
         )
         if ignore is not None:
             query = query.where(MentoringSession.id != ignore)
@@ -531,6 +554,9 @@ def _refuse_clashes(*, mentor_id: int, mentee_id: int, starts_at: datetime, ends
 
     if clash_with(MentoringSession.mentor_id == mentor_id):
         raise MentorBusy("The mentor already has a session at that time. Pick another time.")
+    if buffer and clash_with(MentoringSession.mentor_id == mentor_id, buffer):
+        minutes = int(buffer.total_seconds() // 60)
+        raise MentorBusy(f"The mentor keeps {minutes} minutes free between sessions. Pick another time.")
     if clash_with(MentoringSession.mentee_id == mentee_id):
         raise MenteeBusy("The mentee already has another session at that time.")
 
