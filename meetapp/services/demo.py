@@ -10,7 +10,7 @@ from meetapp.domain.timeutil import to_local
 from meetapp.extensions import db
 from meetapp.models import AttendanceEvent, MentoringSession, User
 from meetapp.outbox import notify
-from meetapp.services import attendance, presence
+from meetapp.services import attendance, mentor_hours, mentors, presence
 from meetapp.services.accounts import create_user, find_user_by_email
 from meetapp.services.booking import ensure_default_session_types, session_type_named
 from meetapp.services.meetings import give_meeting
@@ -20,17 +20,50 @@ DEMO_PASSWORD = "meetapp-demo"
 
 
 @dataclass(frozen=True)
+class DemoProfile:
+    """A demo mentor's public profile and weekly hours (in their own zone)."""
+
+    headline: str
+    bio: str
+    specialties: tuple[str, ...]
+    languages: tuple[str, ...]
+    weekly: dict[str, list[list[str]]]
+    buffer_minutes: int = 0
+
+
+@dataclass(frozen=True)
 class DemoPerson:
     email: str
     name: str
     role: str
     timezone: str
     auto_confirm: bool = False
+    profile: DemoProfile | None = None
 
+
+_AMARA_DAY = [["09:00", "12:00"], ["14:00", "17:00"]]
+# Tuesday and Thursday evenings in Berlin are the morning in the Americas.
+_AMARA_LONG_DAY = [*_AMARA_DAY, ["18:00", "20:00"]]
+AMARA = DemoProfile(
+    headline="Clinician-researcher; career changes into health tech",
+    bio="Twelve years in clinical research, four in health-tech start-ups.\n\n"
+    "I help clinicians and researchers plan a move into industry: CVs, interviews, the first ninety days.",
+    specialties=("Career change", "Clinical research", "Interview practice"),
+    languages=("English", "German"),
+    weekly={"mon": _AMARA_DAY, "tue": _AMARA_LONG_DAY, "wed": _AMARA_DAY, "thu": _AMARA_LONG_DAY},
+    buffer_minutes=15,
+)
+BEN = DemoProfile(
+    headline="Staff engineer; Python and first jobs in software",
+    bio="I review code and CVs, and practise system-design interviews with you.",
+    specialties=("Python", "Interview practice", "Code review"),
+    languages=("English", "Spanish"),
+    weekly={day: [["10:00", "16:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+)
 
 DEMO_PEOPLE = (
-    DemoPerson("amara.mentor@example.com", "Dr. Amara Okafor", "mentor", "Europe/Berlin"),
-    DemoPerson("ben.mentor@example.com", "Ben Carter", "mentor", "America/New_York", auto_confirm=True),
+    DemoPerson("amara.mentor@example.com", "Dr. Amara Okafor", "mentor", "Europe/Berlin", profile=AMARA),
+    DemoPerson("ben.mentor@example.com", "Ben Carter", "mentor", "America/New_York", auto_confirm=True, profile=BEN),
     DemoPerson("chloe.mentee@example.com", "Chloé Martin", "mentee", "America/Los_Angeles"),
     DemoPerson("dev.mentee@example.com", "Dev Patel", "mentee", "Asia/Kolkata"),
     DemoPerson("admin@example.com", "Ada Admin", "admin", "UTC"),
@@ -41,6 +74,9 @@ def seed_demo(now: datetime) -> list[DemoPerson]:
     """Create what is missing of the demo; sessions only the first time, around `now`."""
     ensure_default_session_types()
     users = {person.email: _ensure_person(person) for person in DEMO_PEOPLE}
+    for person in DEMO_PEOPLE:
+        if person.profile is not None:
+            _ensure_profile(users[person.email], person.profile, now)
     mentees = [users["chloe.mentee@example.com"].id, users["dev.mentee@example.com"].id]
     has_sessions = db.session.scalar(
         sa.select(sa.func.count()).select_from(MentoringSession).where(MentoringSession.mentee_id.in_(mentees))
@@ -60,6 +96,25 @@ def _ensure_person(person: DemoPerson) -> User:
             user.mentor_profile.auto_confirm = person.auto_confirm
             db.session.commit()
     return user
+
+
+def _ensure_profile(mentor: User, profile: DemoProfile, now: datetime) -> None:
+    """Fill in the mentor's public profile and weekly hours, unless they have some already."""
+    if not mentor.mentor_profile.headline:
+        mentors.update_profile(
+            mentor,
+            headline=profile.headline,
+            bio=profile.bio,
+            specialties=list(profile.specialties),
+            languages=list(profile.languages),
+            session_types=[],
+        )
+    if not mentor_hours.has_hours(mentor.mentor_profile):
+        current = mentor_hours.settings_of(mentor.mentor_profile)
+        settings = mentor_hours.read_settings(
+            {"weekly": profile.weekly, "bufferMinutes": profile.buffer_minutes}, current=current
+        )
+        mentor_hours.save_settings(mentor, settings, now)
 
 
 # The hours of the day, in each person's own zone, that a demo session may fall in: 08:00 to 20:00, so

@@ -2,9 +2,10 @@
 import pytest
 import sqlalchemy as sa
 
-from meetapp.domain.timeutil import to_local
+from meetapp.domain.timeutil import to_local, utcnow
 from meetapp.extensions import db
 from meetapp.models import AttendanceReport, MentoringSession, OutboxMail, SessionType, User
+from meetapp.services import mentor_hours, mentors
 from meetapp.services.demo import DAYTIME_HOURS
 
 
@@ -141,3 +142,24 @@ def test_demo_sessions_fall_in_both_peoples_daytime(app, runner, clock, hour):
                 assert start.hour in DAYTIME_HOURS and end.hour in DAYTIME_HOURS, (session, person.name, start)
         names = {session.session_type.name for session in sessions}
     assert names <= {"Standard", "Quick check-up", "Follow-up"}
+
+
+def test_demo_mentors_have_profiles_and_hours_that_meet_their_mentees_days(app, runner, clock):
+    """Chloé (Los Angeles) finds Amara (Berlin) by a specialty and has times to pick in her own daytime;
+    seeding again keeps what a mentor changed since."""
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        found = mentors.find_mentors(specialty="clinical research").mentors
+        assert [mentor.email for mentor in found] == ["amara.mentor@example.com"]
+        amara = found[0]
+        chloe = db.session.scalar(sa.select(User).where(User.email == "chloe.mentee@example.com"))
+        slots = mentor_hours.slots_for(amara, duration_minutes=60, now=utcnow(), mentee=chloe)
+        assert slots, "Amara has free times in the next 60 days"
+        assert any(8 <= to_local(slot, chloe.timezone).hour < 20 for slot in slots)
+        # Every slot is inside Amara's hours in Berlin and keeps her 15-minute buffer from her sessions.
+        assert all(9 <= to_local(slot, "Europe/Berlin").hour < 20 for slot in slots)
+        amara.mentor_profile.headline = "Changed by Amara"
+        db.session.commit()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(User).where(User.email == "amara.mentor@example.com")).mentor_profile.headline == "Changed by Amara"
