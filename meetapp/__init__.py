@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from meetapp.dashboard import bp as dashboard_bp
     from meetapp.health import bp as health_bp
     from meetapp.join import bp as join_bp
+    from meetapp.mentors import bp as mentors_bp
     from meetapp.sessions import bp as sessions_bp
     from meetapp.settings import bp as settings_bp
     from meetapp.webhooks import bp as webhooks_bp
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(sessions_bp, url_prefix="/sessions")
+    app.register_blueprint(mentors_bp, url_prefix="/mentors")
     app.register_blueprint(settings_bp, url_prefix="/settings")
     app.register_blueprint(join_bp)
     app.register_blueprint(api_bp, url_prefix="/api")

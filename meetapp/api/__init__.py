@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from meetapp.api import auth, routes  # noqa: E402,F401  (routes register on bp)
+from meetapp.api import auth, mentors, routes  # noqa: E402,F401  (routes register on bp)

@@ -45,7 +45,8 @@ class Hours:
 
 def _minutes(text: str) -> int:
     hours, colon, minutes = text.partition(":")
-    if not (colon and len(hours) == 2 and len(minutes) == 2 and hours.isdigit() and minutes.isdigit()):
+    # isascii: a superscript two is a digit to isdigit(), but not to int().
+    if not (colon and text.isascii() and len(hours) == 2 and len(minutes) == 2 and hours.isdigit() and minutes.isdigit()):
         raise InvalidAvailability(f"{text!r} is not a time of day such as 09:30.")
     value = int(hours) * 60 + int(minutes)
     if int(minutes) >= 60 or value > MINUTES_PER_DAY:

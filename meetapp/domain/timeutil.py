@@ -1,4 +1,5 @@
 """Time handling: aware UTC inside, the viewer's IANA time zone only at the edges."""
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -139,12 +140,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_ISO_CHARACTERS = re.compile(r"[0-9Tt:.,+\-Zz ]+")
+
+
 def parse_aware_iso(text: str) -> datetime:
     """Parse ISO 8601 that carries `Z` or an offset; return it in UTC.
 
     Raises ValueError for anything else, including naive times, which would be ambiguous.
     """
-    if not isinstance(text, str) or not 10 <= len(text) <= 40:
+    # Python 3.11's fromisoformat skips one character of any kind before the offset ("…00xZ",
+    # "…00\x00Z"): only the characters of an ISO 8601 time get that far.
+    if not isinstance(text, str) or not 10 <= len(text) <= 40 or not _ISO_CHARACTERS.fullmatch(text):
         raise ValueError("Give the time in ISO 8601, e.g. 2026-11-24T15:00:00Z.")
     try:
         value = datetime.fromisoformat(text)

@@ -10,6 +10,7 @@ The stored shape is the API's (`GET`/`PUT /api/mentoring/me/availability`):
 builds the same body from its form. The rules themselves are in `meetapp.domain.availability`.
 A mentor without weekly hours has no availability: mentees book them at any free time, as before.
 """
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -29,6 +30,7 @@ NOTICE_RANGE = (0, 30 * 24 * 60)
 HORIZON_RANGE = (1, 365)
 DEFAULT_NOTICE_MINUTES = 240
 DEFAULT_HORIZON_DAYS = 60
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -145,9 +147,10 @@ def _read_exceptions(value: object, errors: dict[str, str]) -> dict[date, tuple[
             errors[name] = 'Give each exception as {"date": "2026-12-24", "hours": [["10:00", "12:00"]]} (no hours: a day off).'
             continue
         try:
-            day = date.fromisoformat(item["date"])
-            if len(item["date"]) != 10:
+            # fromisoformat also reads 20261224 and the week date 2026-W52-4; only YYYY-MM-DD is meant.
+            if not ISO_DATE.fullmatch(item["date"]):
                 raise ValueError
+            day = date.fromisoformat(item["date"])
         except ValueError:
             errors[f"{name}.date"] = "Give the date as YYYY-MM-DD, e.g. 2026-12-24."
             continue
@@ -166,7 +169,8 @@ def _read_hours(value: object, name: str, errors: dict[str, str]) -> tuple[Hours
     try:
         stretches = []
         for pair in value:
-            if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(text, str) and len(text) <= 5 for text in pair)):
+            # ASCII only: "²²" passes str.isdigit() but int() refuses it, with a ValueError of its own.
+            if not (isinstance(pair, list) and len(pair) == 2 and all(_short_ascii(text) for text in pair)):
                 raise InvalidAvailability('Give each stretch as ["09:00", "12:00"].')
             stretches.append(Hours.parse(*pair))
         # Availability checks order and overlaps; build one for these hours alone.
@@ -174,6 +178,10 @@ def _read_hours(value: object, name: str, errors: dict[str, str]) -> tuple[Hours
     except InvalidAvailability as exc:
         errors[name] = str(exc)
         return None
+
+
+def _short_ascii(text: object) -> bool:
+    return isinstance(text, str) and len(text) <= 5 and text.isascii()
 
 
 def save_settings(mentor: User, settings: HourSettings, now: datetime) -> None:

@@ -12,6 +12,7 @@ from meetapp.domain.errors import InvalidRequest, NotMentor
 from meetapp.domain.meeting_url import InvalidMeetingUrl, check_meeting_url
 from meetapp.domain.video import (
     GOOGLE,
+    JITSI,
     KIND_MANUAL,
     MANUAL,
     PROVIDER_LABELS,
@@ -128,6 +129,23 @@ def describe(
         external=external,
         **extra,
     )
+
+
+# How a mentor's provider reads to others (PROVIDER_LABELS speak to the mentor choosing).
+PUBLIC_LABELS = PROVIDER_LABELS | {MANUAL: "the mentor's own meeting link"}
+
+
+def public_video_label(profile: MentorProfile) -> str:
+    """Where the mentor's sessions meet now, by name only, for profiles ("Video: Jitsi"): a Zoom or
+    Google Meet that cannot be used yet, or an own link not given, says Jitsi, as sessions then meet
+    there. Never calls a provider's API, and never gives an address."""
+    provider = profile.video_provider
+    if provider == MANUAL:
+        return PUBLIC_LABELS[MANUAL if profile.manual_meeting_url else JITSI]
+    if provider in (ZOOM, GOOGLE):
+        described = describe(provider, None, zoom_user=profile.zoom_user, google_user=profile.google_user)
+        return PUBLIC_LABELS[provider if described.external else JITSI]
+    return PUBLIC_LABELS[JITSI]
 
 
 def current_settings(user: User) -> VideoSettings:

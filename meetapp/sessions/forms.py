@@ -44,6 +44,25 @@ class BookingForm(FlaskForm):
     duration = duration_field()
 
 
+class ChooseMentorForm(FlaskForm):
+    """The booking page's first question, asked by GET: whose free times to show."""
+
+    class Meta:
+        csrf = False
+
+    # Its own id: the free date-time form below it has a mentor select too.
+    mentor = SelectField("Mentor", id="choose-mentor", coerce=mentor_id_or_none, validate_choice=False)
+
+
+class SlotTypeForm(FlaskForm):
+    """The slot picker's session type, asked by GET: the slots are as long as the type's usual duration."""
+
+    class Meta:
+        csrf = False
+
+    session_type = SelectField("Session type", id="slot-session-type", validate_choice=False)
+
+
 class ConfirmForm(FlaskForm):
     """No fields: confirming needs only the CSRF token."""
 

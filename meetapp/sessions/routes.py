@@ -5,7 +5,7 @@ view answers with the re-rendered action panel instead, with the same status cod
 The join status fragment (`/<id>/status`) is the same markup the pages include.
 """
 import math
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -33,10 +33,19 @@ from meetapp.domain.scheduling import (
 from meetapp.domain.timeutil import NonexistentLocalTime, local_to_utc, to_local, utcnow
 from meetapp.domain.video import PROVIDER_LABELS, meeting_label
 from meetapp.models import MentoringSession, User
-from meetapp.services import booking, changes, joining, meetings
-from meetapp.sessions import bp
+from meetapp.services import booking, changes, joining, meetings, mentor_hours, mentors
+from meetapp.sessions import bp, slot_picker
 from meetapp.sessions.attendance_view import report_view
-from meetapp.sessions.forms import BookingForm, CancelForm, ConfirmForm, DeclineForm, RescheduleForm
+from meetapp.sessions.forms import (
+    BookingForm,
+    CancelForm,
+    ChooseMentorForm,
+    ConfirmForm,
+    DeclineForm,
+    RescheduleForm,
+    SlotTypeForm,
+    mentor_id_or_none,
+)
 from meetapp.web import rate_limits
 from meetapp.web.errors import error_page, status_of
 from meetapp.web.rate_limits import TooManyAttempts
@@ -110,25 +119,13 @@ def new():
     if not current_user.email_confirmed:
         # booking.book_session refuses them as well; the page says so before the form is filled in, with a new link.
         return render_template("auth/confirm_first.html"), 403
-    session_types = booking.all_session_types()
-    form = BookingForm()
-    mentors = booking.all_mentors()
-    form.mentor.choices = [SelectChoice("", "Choose a mentor…")] + [
-        SelectChoice(str(mentor.id), mentor.name) for mentor in mentors
-    ]
-    form.session_type.choices = [
-        SelectChoice(
-            kind.name,
-            f"{kind.name} ({kind.default_duration_minutes} min)",
-            {"data_duration": kind.default_duration_minutes},
-        )
-        for kind in session_types
-    ]
+    if request.method == "POST" and "slot" in request.form:
+        return book_slot()
+    if request.method == "GET" and "mentor" in request.args:
+        return mentor_times()
+    form = booking_form()
     if request.method == "GET":
-        standard = next((kind for kind in session_types if kind.name == booking.DEFAULT_SESSION_TYPE), None)
-        form.session_type.data = booking.DEFAULT_SESSION_TYPE
-        form.duration.data = standard.default_duration_minutes if standard else None
-        return render_template("sessions/new.html", form=form, mentors=mentors)
+        return booking_page(form)
 
     # `problem` refuses the whole request (too many bookings or requests): there is no field to fix.
     status, headers, problem = 400, {}, None
@@ -163,8 +160,141 @@ def new():
             return redirect(url_for("sessions.detail", session_id=session.id))
     elif starts_at is None or form.duration.data is None:
         add_booking_rule_errors(form, starts_at)
-    page = render_template("sessions/new.html", form=form, mentors=mentors, problem=problem)
-    return page, status, headers
+    return booking_page(form, problem=problem, status=status, headers=headers)
+
+
+def booking_form(*, filled: bool = True) -> BookingForm:
+    """The free date-time form with its mentor and session type lists; read from the request when `filled`,
+    else (and on a GET) empty with the usual type and its duration."""
+    session_types = booking.all_session_types()
+    form = BookingForm() if filled else BookingForm(formdata=None)
+    form.mentor.choices = mentor_choices()
+    form.session_type.choices = [
+        SelectChoice(
+            kind.name,
+            f"{kind.name} ({kind.default_duration_minutes} min)",
+            {"data_duration": kind.default_duration_minutes},
+        )
+        for kind in session_types
+    ]
+    if not (filled and form.is_submitted()):
+        standard = next((kind for kind in session_types if kind.name == booking.DEFAULT_SESSION_TYPE), None)
+        form.session_type.data = booking.DEFAULT_SESSION_TYPE
+        form.duration.data = standard.default_duration_minutes if standard else None
+    return form
+
+
+def mentor_choices() -> list[SelectChoice]:
+    return [SelectChoice("", "Choose a mentor…")] + [
+        SelectChoice(str(mentor.id), mentor.name) for mentor in booking.all_mentors()
+    ]
+
+
+def booking_page(
+    form: BookingForm,
+    *,
+    chooser: ChooseMentorForm | None = None,
+    chosen: User | None = None,
+    problem: str | None = None,
+    status: int = 200,
+    headers: dict | None = None,
+):
+    """The page with the free date-time form: under the mentor chooser, or for the `chosen` mentor, who set
+    no weekly hours and so is booked at any free time."""
+    if chooser is None and chosen is None:
+        chooser = ChooseMentorForm(formdata=None)
+    if chooser is not None:
+        chooser.mentor.choices = form.mentor.choices
+    page = render_template("sessions/new.html", form=form, chooser=chooser, chosen=chosen, problem=problem)
+    return make_response(page, status, headers or {})
+
+
+def mentor_times():
+    """`?mentor=<id>`: that mentor's free times one day at a time, or the free form for a mentor without hours."""
+    chooser = ChooseMentorForm(formdata=request.args)
+    mentor = mentors.bookable_mentor(chooser.mentor.data)
+    if mentor is None:
+        form = booking_form(filled=False)
+        if request.args.get("mentor", "") == "":
+            chooser.mentor.errors = ["Choose a mentor."]
+            return booking_page(form, chooser=chooser, status=400)
+        chooser.mentor.errors = ["There is no mentor with this id."]
+        return booking_page(form, chooser=chooser, status=404)
+    return mentor_page(mentor, request.args.get("session_type"), slot_picker.read_day(request.args.get("day")))
+
+
+def mentor_page(mentor: User, type_name: object, day: date | None, *, problem: str | None = None, status: int = 200):
+    """The slot picker for a mentor with weekly hours, at `day` of the mentee's calendar (None: the first with
+    a free time); for htmx, the slot list alone. For a mentor without hours, the free form with them chosen."""
+    offered = mentors.offered_types(mentor.mentor_profile, booking.all_session_types())
+    kind = slot_picker.chosen_type(offered, type_name, booking.DEFAULT_SESSION_TYPE)
+    if kind is None or not mentor_hours.has_hours(mentor.mentor_profile):
+        form = booking_form(filled=False)
+        form.mentor.data = mentor.id
+        return booking_page(form, chosen=mentor, problem=problem, status=status)
+    type_form = SlotTypeForm(formdata=None, session_type=kind.name)
+    type_form.session_type.choices = [
+        SelectChoice(offered_kind.name, f"{offered_kind.name} ({offered_kind.default_duration_minutes} min)")
+        for offered_kind in offered
+    ]
+    context = {
+        "mentor": mentor,
+        "kind": kind,
+        "type_form": type_form,
+        "picker": slot_picker.slot_day(mentor, current_user, kind, day, utcnow()),
+        "problem": problem,
+    }
+    # A history restore asks with HX-Request too, and wants the whole page.
+    wants_list = is_htmx() and request.method == "GET" and not request.headers.get("HX-History-Restore-Request")
+    template = "sessions/_slots.html" if wants_list else "sessions/new.html"
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def book_slot():
+    """A press of one of the picker's buttons (or the mentor profile's): the slot's start, the type's usual length."""
+    mentor = mentors.bookable_mentor(mentor_id_or_none(request.form.get("mentor")))
+    type_name = request.form.get("session_type")
+    if mentor is None:
+        chooser = ChooseMentorForm(formdata=None)
+        chooser.mentor.errors = ["There is no mentor with this id."]
+        return booking_page(booking_form(filled=False), chooser=chooser, status=400)
+    try:
+        starts_at = slot_picker.read_slot(request.form.getlist("slot"))
+    except ValueError as exc:
+        return mentor_page(mentor, type_name, None, problem=str(exc), status=400)
+    kind = booking.session_type_named(type_name) if isinstance(type_name, str) and len(type_name) <= 80 else None
+    status, headers = 409, {}
+    try:
+        rate_limits.count_booking(current_user.id)
+        session = booking.book_session(
+            mentee=current_user,
+            mentor_id=mentor.id,
+            starts_at=starts_at,
+            duration_minutes=kind.default_duration_minutes if kind else None,
+            session_type_name=type_name,
+            now=utcnow(),
+        )
+    except TooManyAttempts as refusal:
+        problem = too_many_bookings(refusal)
+        status, headers = 429, {"Retry-After": str(refusal.retry_after)}
+    except InvalidRequest as exc:
+        # The duration is the type's: without a known type, the type's own error says what is wrong.
+        problem = " ".join(message for key, message in exc.fields.items() if key != "duration_minutes" or kind)
+        status = 400
+    except MentorBusy:
+        problem = slot_picker.TAKEN
+    except Conflict as exc:
+        # Outside the mentor's hours, the mentee busy then, or too many requests waiting.
+        problem = exc.message
+    else:
+        flash(booked_message(session), "success")
+        return redirect(url_for("sessions.detail", session_id=session.id))
+    day = to_local(starts_at, current_user.timezone).date()
+    response = mentor_page(mentor, type_name, day, problem=problem, status=status)
+    response.headers.update(headers)
+    return response
 
 
 def add_booking_rule_errors(form: BookingForm, starts_at: datetime | None) -> None:

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("settings", __name__)
 
-from meetapp.settings import routes  # noqa: E402,F401  (routes register on bp)
+from meetapp.settings import mentor_routes, routes  # noqa: E402,F401  (routes register on bp)

@@ -140,6 +140,30 @@ CASES = [
     Case("auth.reset", "GET", everyone(400), args=lambda w: {"token": "not-a-reset-link"}, variant="a made-up link"),
     Case("auth.logout_page", "GET", who(LOGIN_PAGE, 200, 200, 200, 200, 200)),
     Case("auth.logout", "POST", everyone(LOGIN_PAGE), writes=False),
+    # Finding a mentor: everyone logged in sees the bookable mentors' profiles (never a meeting address).
+    Case("mentors.index", "GET", who(LOGIN, 200, 200, 200, 200, 200), mentors_public=True),
+    Case(
+        "mentors.index",
+        "GET",
+        who(LOGIN, 200, 200, 200, 200, 200),
+        args=lambda w: {"q": "mentor", "specialty": "careers", "language": "english", "page": "2"},
+        variant="a search",
+        mentors_public=True,
+    ),
+    Case(
+        "mentors.profile",
+        "GET",
+        who(LOGIN, 200, 200, 200, 200, 200),
+        args=lambda w: {"mentor_id": w.ids["mentor"]},
+        mentors_public=True,
+    ),
+    Case(
+        "mentors.profile",
+        "GET",
+        who(LOGIN, 404, 404, 404, 404, 404),
+        args=lambda w: {"mentor_id": w.ids["mentee"]},
+        variant="a mentee's id",
+    ),
     # Booking and the session pages
     Case("sessions.new", "GET", who(LOGIN, 200, 403, 200, 403, 403), mentors_public=True),
     Case(
@@ -231,6 +255,24 @@ CASES = [
         who(LOGIN, 403, 200, 403, 200, 403),
         body=lambda w: {"provider": "zoom"},
         writes=False,
+    ),
+    # A mentor's public profile and hours: their own, and nobody else's.
+    Case("settings.mentor_profile", "GET", who(LOGIN, 403, 200, 403, 200, 403)),
+    Case(
+        "settings.save_mentor_profile",
+        "POST",
+        who(LOGIN, 403, Redirect("/settings/mentor-profile"), 403, Redirect("/settings/mentor-profile"), 403),
+        body=lambda w: {"headline": "Careers in health tech", "bio": "Ten years.", "specialties": "Careers", "languages": "English"},
+    ),
+    Case("settings.availability", "GET", who(LOGIN, 403, 200, 403, 200, 403)),
+    Case(
+        "settings.save_availability",
+        "POST",
+        who(LOGIN, 403, Redirect("/settings/availability"), 403, Redirect("/settings/availability"), 403),
+        body=lambda w: {
+            "timezone": "Europe/Berlin", "mon": "09:00-12:00", "tue": "", "wed": "", "thu": "", "fri": "", "sat": "",
+            "sun": "", "exceptions": "", "buffer": "0", "notice": "4", "horizon": "60",
+        },
     ),
     # The join proxy: the same link in everyone's hands
     Case(
@@ -332,6 +374,36 @@ CASES = [
     Case("api.attendance", "GET", who(401, 403, 403, 200, 200, 200), args=confirmed, admin_sees=True),
     Case("api.get_video_settings", "GET", who(401, 403, 200, 403, 200, 403)),
     Case("api.put_video_settings", "PUT", who(401, 403, 200, 403, 200, 403), body=lambda w: {"provider": "zoom"}),
+    # Mentors and their free times, for everyone logged in; a mentor's own hours, for that mentor.
+    Case("api.list_mentors", "GET", who(401, 200, 200, 200, 200, 200), mentors_public=True),
+    Case(
+        "api.get_mentor",
+        "GET",
+        who(401, 200, 200, 200, 200, 200),
+        args=lambda w: {"mentor_id": w.ids["mentor"]},
+        mentors_public=True,
+    ),
+    Case(
+        "api.get_mentor",
+        "GET",
+        who(401, 404, 404, 404, 404, 404),
+        args=lambda w: {"mentor_id": w.ids["mentee"]},
+        variant="a mentee's id",
+    ),
+    Case(
+        "api.mentor_slots",
+        "GET",
+        who(401, 200, 200, 200, 200, 200),
+        args=lambda w: {"mentor_id": w.ids["mentor"], "sessionType": "Standard"},
+        mentors_public=True,
+    ),
+    Case("api.get_availability", "GET", who(401, 403, 200, 403, 200, 403)),
+    Case(
+        "api.put_availability",
+        "PUT",
+        who(401, 403, 200, 403, 200, 403),
+        body=lambda w: {"weekly": {"mon": [["09:00", "12:00"]]}, "bufferMinutes": 10},
+    ),
     # Presence webhooks: no login and no CSRF token, so a browser's cookie or an API token counts for
     # nothing; without the provider's signature everyone gets 401 and nothing is stored.
     *(

@@ -222,6 +222,40 @@ WRONG_FIELDS = {
         {"provider": "jitsi", "applyToUpcoming": None},
         {"provider": "jitsi", "applyToUpcoming": [True]},
     ],
+    "api.put_availability": [
+        {"timezone": ["Europe/Berlin"]},
+        {"timezone": "Mars/Olympus"},
+        {"timezone": "Europe/Berlin\x00"},
+        {"timezone": 5},
+        {"weekly": []},
+        {"weekly": "mon 09:00-12:00"},
+        {"weekly": {"monday": [["09:00", "12:00"]]}},
+        {"weekly": {"mon": ["09:00", "12:00"]}},
+        {"weekly": {"mon": [["09:00"]]}},
+        {"weekly": {"mon": [[9, 12]]}},
+        {"weekly": {"mon": [["9:00", "12:00"]]}},
+        {"weekly": {"mon": [["12:00", "09:00"]]}},
+        {"weekly": {"mon": [["09:00", "24:30"]]}},
+        {"weekly": {"mon": [["09:00", "12:00"], ["11:00", "13:00"]]}},
+        {"weekly": {"mon": [["\u00b2\u00b2:00", "23:00"]]}},
+        {"weekly": {"mon": [["09:00", "12:00"]] * 100}},
+        {"exceptions": {"2026-12-24": []}},
+        {"exceptions": [{"date": "2026-02-30", "hours": []}]},
+        {"exceptions": [{"date": "2026-W52-4", "hours": []}]},
+        {"exceptions": [{"date": None, "hours": []}]},
+        {"exceptions": [{"date": "2026-12-24", "hours": "off"}]},
+        {"exceptions": [{"date": "2026-12-24", "hours": []}] * 2},
+        {"exceptions": [{"date": "2026-12-24", "hours": []}] * 1000},
+        {"bufferMinutes": "10"},
+        {"bufferMinutes": 10.5},
+        {"bufferMinutes": True},
+        {"bufferMinutes": -1},
+        {"bufferMinutes": 10**30},
+        {"minimumNoticeMinutes": None},
+        {"minimumNoticeMinutes": 10**6},
+        {"horizonDays": 0},
+        {"horizonDays": [60]},
+    ],
 }
 
 
@@ -251,13 +285,20 @@ def test_a_field_of_the_wrong_type_or_shape_is_a_validation_error(app, case, fie
     assert_refused(response, 400, f"{case.id} with {json.dumps(body)[:120]}", api=True)
     assert response.json["error"] in ("validation_error", "invalid_json"), response.json
     if response.json["error"] == "validation_error":
-        assert set(response.json["fields"]) & {name for name in fields}, response.json
+        # A nested field is named by its path: "weekly.mon", "exceptions[0].date".
+        named = {name.split(".")[0].split("[")[0] for name in response.json["fields"]}
+        assert named & set(fields), response.json
     assert fingerprint(app) == before
 
 
 # Forms: missing, duplicated, huge and impossible values --------------------------------
 
 
+# A whole week's form that the availability page takes (each bad body changes one field of it).
+WEEK = {
+    "timezone": "Europe/Berlin", "mon": "09:00-12:00", "tue": "", "wed": "", "thu": "", "fri": "", "sat": "",
+    "sun": "", "exceptions": "", "buffer": "0", "notice": "4", "horizon": "60",
+}
 BAD_FORMS = {
     ("auth.login", "missing everything"): {},
     ("auth.login", "huge email"): {"email": HUGE, "password": "x"},
@@ -367,6 +408,24 @@ BAD_FORMS = {
     ("settings.save_video", "missing everything"): {},
     ("settings.save_video", "unknown provider"): {"provider": "skype"},
     ("settings.save_video", "huge link"): {"provider": "manual", "manual_url": "https://zoom.us/j/" + HUGE},
+    ("settings.save_mentor_profile", "huge headline"): {"headline": HUGE, "bio": "", "specialties": "", "languages": ""},
+    ("settings.save_mentor_profile", "too long a headline"): {"headline": "x" * 121},
+    ("settings.save_mentor_profile", "huge bio"): {"headline": "", "bio": HUGE},
+    ("settings.save_mentor_profile", "too many specialties"): {"specialties": ",".join(f"tag {n}" for n in range(13))},
+    ("settings.save_mentor_profile", "too long a tag"): {"languages": "x" * 41},
+    ("settings.save_mentor_profile", "unknown session type"): {"session_types": "Séance"},
+    ("settings.save_mentor_profile", "nul in the bio"): {"bio": "Hello\x00"},
+    ("settings.save_availability", "missing everything"): {},
+    ("settings.save_availability", "not a time"): {**WEEK, "mon": "9am"},
+    ("settings.save_availability", "overlapping"): {**WEEK, "mon": "09:00-12:00, 11:00-13:00"},
+    ("settings.save_availability", "huge day"): {**WEEK, "mon": HUGE},
+    ("settings.save_availability", "bad date"): {**WEEK, "exceptions": "2026-02-30 off"},
+    ("settings.save_availability", "huge exceptions"): {**WEEK, "exceptions": HUGE},
+    ("settings.save_availability", "negative buffer"): {**WEEK, "buffer": "-5"},
+    ("settings.save_availability", "notice beyond reason"): {**WEEK, "notice": "9" * 40},
+    ("settings.save_availability", "no horizon"): {**WEEK, "horizon": "0"},
+    ("settings.save_availability", "unknown zone"): {**WEEK, "timezone": "Mars/Olympus"},
+    ("settings.save_availability", "nul in a day"): {**WEEK, "tue": "09:00-12:00\x00"},
     ("admin.suspend_mentor", "missing reason"): {},
     ("admin.suspend_mentor", "huge reason"): {"reason": HUGE},
     ("admin.suspend_mentor", "nul in the reason"): {"reason": "Rude\x00"},

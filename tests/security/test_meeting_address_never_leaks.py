@@ -61,14 +61,22 @@ def world(app, clock, people, api_as):
             row = db.session.get(MentoringSession, session["id"])
             secrets |= {value for value in (row.meeting_room, row.meeting_url, row.meeting_external_id) if value}
     assert MANUAL_URL in secrets and len(secrets) >= 4
-    return {"ids": [s["id"] for s in sessions], "secrets": secrets, "mentee": mentee}
+    # The manual mentor has weekly hours, so their profile and the booking page list free times.
+    api_as(manual_mentor).put("/api/mentoring/me/availability", json={"weekly": {"tue": [["08:00", "18:00"]]}})
+    mentors = [jitsi_mentor, manual_mentor, zoom_mentor]
+    return {"ids": [s["id"] for s in sessions], "secrets": secrets, "mentee": mentee, "mentors": mentors}
 
 
 def get_routes(app) -> list[Rule]:
     return [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and rule.endpoint != "static"]
 
 
-def urls_for(rule: Rule, session_ids, join_paths) -> list[str]:
+def urls_for(rule: Rule, session_ids, join_paths, mentor_ids) -> list[str]:
+    if "mentor_id" in rule.arguments:
+        return [rule.build({"mentor_id": mentor_id})[1] for mentor_id in mentor_ids]
+    if rule.endpoint == "sessions.new":
+        # The booking page for each mentor: the free times, or the free form for a mentor without hours.
+        return [rule.rule, *(f"{rule.rule}?mentor={mentor_id}" for mentor_id in mentor_ids)]
     if "token" in rule.arguments:
         return [*join_paths, "/join/not-a-token"]
     if "session_id" in rule.arguments:
@@ -98,7 +106,7 @@ def test_no_get_answer_shows_a_meeting_address(app, client, clock, world, email)
     for moment in MOMENTS:
         clock.move_to(moment)
         for rule in get_routes(app):
-            for url in urls_for(rule, world["ids"], join_paths):
+            for url in urls_for(rule, world["ids"], join_paths, world["mentors"]):
                 for headers in ({}, {"HX-Request": "true"}):
                     response = client.get(url, headers=headers)
                     secrets = world["secrets"]

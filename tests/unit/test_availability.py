@@ -228,3 +228,9 @@ def test_hours_that_end_in_the_hour_that_happens_twice_end_at_its_second_time():
                     now=datetime(2026, 10, 1, tzinfo=UTC))
     assert slots[-1] + HOUR == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
     assert len(slots) == 11  # three and a half real hours
+
+
+@pytest.mark.parametrize("text", ["\u00b2\u00b2:00", "\uff10\uff19:00", "09:\u00b20"])
+def test_digits_that_are_not_ascii_are_no_time_of_day(text):
+    with pytest.raises(InvalidAvailability):
+        Hours.parse(text, "12:00")

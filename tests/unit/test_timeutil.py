@@ -71,3 +71,9 @@ def test_to_local_shows_the_viewers_wall_clock():
 @pytest.mark.parametrize(("name", "valid"), [("Europe/Berlin", True), ("UTC", True), ("Mars/Olympus", False), ("../etc/passwd", False), ("", False), (None, False)])
 def test_time_zone_names_are_checked_against_the_iana_list(name, valid):
     assert is_timezone(name) is valid
+
+
+@pytest.mark.parametrize("text", ["2026-11-30T00:00:00xZ", "2026-11-30T00:00:00\x00Z", "2026-11-30T00:00:00\u00e9+01:00"])
+def test_a_stray_character_before_the_offset_is_no_time(text):
+    with pytest.raises(ValueError):
+        parse_aware_iso(text)
