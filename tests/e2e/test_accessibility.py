@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from meetapp.domain.timeutil import utcnow
 from meetapp.extensions import db
 from meetapp.models import User
-from meetapp.services import admin_log, passwords, registration
+from meetapp.services import admin_log, mentor_hours, mentors, passwords, registration
 from meetapp.services.accounts import create_user
 from tests.e2e.browser import AXE, MEETING_URL, LiveServer, Person, log_in, new_context, serve
 from tests.support import PASSWORD
@@ -68,6 +68,18 @@ def site(browser, axe_script, tmp_path_factory):
         server.cancel(cancelled, by=mentee, reason="Clashes with work.")
         ended = server.session(mentee, mentor, opens_in=-timedelta(hours=3))
 
+        # Hours for Mona once her sessions are booked (some of them at any hour): her profile and the
+        # booking page then list free times.
+        with server.app.app_context():
+            mona = db.session.get(User, mentor.id)
+            mentors.update_profile(
+                mona, headline="Careers in health tech", bio="Ten years in clinics.\n\nFour in start-ups.",
+                specialties=["Careers", "Interview practice"], languages=["English"], session_types=[],
+            )
+            week = {day: [["08:00", "20:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+            settings = mentor_hours.read_settings({"weekly": week}, current=mentor_hours.settings_of(mona.mentor_profile))
+            mentor_hours.save_settings(mona, settings, utcnow())
+
         site = Site()
         with server.app.app_context():
             reset_token = passwords.reset_token(db.session.get(User, mentee.id), utcnow())
@@ -104,6 +116,13 @@ def site(browser, axe_script, tmp_path_factory):
             "dashboard as mentee": ("mentee", "/"),
             "dashboard as mentor": ("mentor", "/"),
             "booking": ("mentee", "/sessions/new"),
+            "booking: free times": ("mentee", f"/sessions/new?mentor={mentor.id}"),
+            "mentors": ("mentee", "/mentors"),
+            "mentors, nobody found": ("mentee", "/mentors?q=nobody&specialty=careers"),
+            "mentor profile, to book": ("mentee", f"/mentors/{mentor.id}"),
+            "mentor profile, as admin": ("admin", f"/mentors/{mentor.id}"),
+            "settings: public profile": ("mentor", "/settings/mentor-profile"),
+            "settings: hours": ("mentor", "/settings/availability"),
             "session page as mentee": ("mentee", f"/sessions/{open_now}"),
             "session page as mentor, to confirm": ("mentor", f"/sessions/{pending}"),
             "session page, cancelled": ("mentee", f"/sessions/{cancelled}"),
@@ -146,6 +165,13 @@ PAGES = {
     "dashboard as mentee": 200,
     "dashboard as mentor": 200,
     "booking": 200,
+    "booking: free times": 200,
+    "mentors": 200,
+    "mentors, nobody found": 200,
+    "mentor profile, to book": 200,
+    "mentor profile, as admin": 200,
+    "settings: public profile": 200,
+    "settings: hours": 200,
     "session page as mentee": 200,
     "session page as mentor, to confirm": 200,
     "session page, cancelled": 200,
@@ -203,6 +229,30 @@ def test_forms_with_errors_have_no_serious_accessibility_violations(site, name):
         page.get_by_role("button", name=button, exact=True).click()
         expect(page.locator("[data-error-summary]")).to_be_focused()
         assert_nothing_serious(page, f"{name} with errors")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "label", "value"),
+    [
+        ("/settings/availability", "Monday", "9am to noon"),
+        ("/settings/mentor-profile", "Headline", "x" * 121),
+    ],
+    ids=["hours", "public profile"],
+)
+def test_mentor_settings_with_errors_have_no_serious_accessibility_violations(site, path, label, value):
+    page = site.contexts["mentor"].new_page()
+    try:
+        page.goto(path)
+        field = page.get_by_label(label, exact=True)
+        # maxlength would stop a person typing past it; the server must still say why when sent.
+        field.evaluate("(element) => element.removeAttribute('maxlength')")
+        field.fill(value)
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator("[data-error-summary]")).to_be_focused()
+        expect(page.locator("[aria-invalid=true]").first).to_be_visible()
+        assert_nothing_serious(page, f"{path} with errors")
     finally:
         page.close()
 
@@ -302,12 +352,14 @@ def assert_focus_visible(page) -> dict:
     return element
 
 
-def tab_to(page, name: str, *, backwards: bool = False, limit: int = 40) -> None:
-    """Press Tab (or Shift+Tab) until the focused element's name starts with `name`; every stop must show focus."""
+def tab_to(page, name: str, *, backwards: bool = False, exact: bool = False, limit: int = 60) -> None:
+    """Press Tab (or Shift+Tab) until the focused element's name starts with `name` (or, `exact`, is it);
+    every stop must show focus."""
     key = "Shift+Tab" if backwards else "Tab"
     for _ in range(limit):
         page.keyboard.press(key)
-        if assert_focus_visible(page)["name"].startswith(name):
+        reached = assert_focus_visible(page)["name"]
+        if reached == name if exact else reached.startswith(name):
             return
     raise AssertionError(f"{name!r} not reached with {limit} presses of {key}")
 
@@ -330,7 +382,8 @@ def test_booking_and_joining_with_the_keyboard_alone(server, contexts):
     tab_to(page, "Book a session")
     page.keyboard.press("Enter")
     page.wait_for_url(server.url("/sessions/new"))
-    tab_to(page, "Mentor")
+    # The mentor field, not the "Mentors" page in the navigation nor a mentor's free times.
+    tab_to(page, "Mentor", exact=True)
     page.keyboard.type("Nils")
     tab_to(page, "Start")
     day = utcnow().date() + timedelta(days=5)
