@@ -26,6 +26,7 @@ CONTRACT = {
     "AddressNotConfirmed": (403, "email_unconfirmed"),
     "TooManyPending": (409, "too_many_pending"),
     "OwnMeetingLink": (409, "own_meeting_link"),
+    "OutsideAvailability": (409, "outside_availability"),
 }
 
 
@@ -73,6 +74,8 @@ def test_the_api_answers_each_concrete_error_with_its_contract_code(kind):
     assert response.json["message"] == instance_of(kind).message
     if kind is errors.InvalidRequest:
         assert response.json["fields"] == {"startsAt": "That time is in the past."}
+    if kind is errors.OutsideAvailability:
+        assert response.json["fields"] == {"startsAt": "Not possible."}
 
 
 @pytest.mark.parametrize("kind", defined_errors(), ids=lambda kind: kind.__name__)

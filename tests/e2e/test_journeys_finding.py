@@ -88,3 +88,30 @@ def test_a_mentee_finds_a_mentor_by_specialty_and_books_a_free_time_in_her_own_z
     mentor_page = contexts().new_page()
     log_in(mentor_page, amara)
     expect(mentor_page.get_by_role("main")).to_contain_text("Awaiting your confirmation")
+
+
+def test_without_javascript_the_picker_pages_through_days_and_books_by_plain_forms(server, contexts):
+    every_day = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    amara = server.person("mentor", "Amara Okafor", timezone="Europe/Berlin")
+    give_profile(server, amara, specialties=["Careers"], weekly=every_day)
+    dev = server.person("mentee", "Dev Patel", timezone="Asia/Kolkata")
+    page = contexts(java_script_enabled=False).new_page()
+    log_in(page, dev)
+
+    page.goto("/sessions/new")
+    page.get_by_role("link", name="Amara Okafor").click()
+    first_day = page.locator("#slot-list h2").first.inner_text()
+    page.get_by_role("link", name=re.compile("Next day")).click()
+    expect(page.locator("#slot-list h2").first).not_to_have_text(first_day)
+    # Another session type, chosen with the form's own button: the times are as long as it is.
+    page.get_by_label("Session type").select_option(label="Follow-up (30 min)")
+    page.get_by_role("button", name="Show times").click()
+    slot = page.locator("#slot-list button[name=slot]").first
+    chosen = slot.get_attribute("value")
+    slot.click()
+    expect(page.get_by_role("status").filter(has_text="Your session request was sent to Amara Okafor")).to_be_visible()
+    (start,) = booked_start(server, dev.id, amara.id)
+    assert start.strftime("%Y-%m-%dT%H:%M:%SZ") == chosen
+    with server.app.app_context():
+        session = db.session.query(MentoringSession).filter_by(mentee_id=dev.id).one()
+        assert session.session_type.name == "Follow-up" and session.duration_minutes == 30
