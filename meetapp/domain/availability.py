@@ -58,7 +58,8 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _checked(hours: Iterable[Hours]) -> tuple[Hours, ...]:
+def checked_hours(hours: Iterable[Hours]) -> tuple[Hours, ...]:
+    """A day's stretches in order; InvalidAvailability if two overlap."""
     ordered = tuple(sorted(hours))
     for before, after in zip(ordered, ordered[1:], strict=False):
         if after.start < before.end:
@@ -91,8 +92,8 @@ class Availability:
             raise InvalidAvailability(f"{self.timezone!r} is not a time zone.") from None
         if set(self.weekly) - set(range(7)):
             raise InvalidAvailability("Weekdays are 0 (Monday) to 6 (Sunday).")
-        object.__setattr__(self, "weekly", {day: _checked(hours) for day, hours in self.weekly.items()})
-        object.__setattr__(self, "exceptions", {day: _checked(hours) for day, hours in self.exceptions.items()})
+        object.__setattr__(self, "weekly", {day: checked_hours(hours) for day, hours in self.weekly.items()})
+        object.__setattr__(self, "exceptions", {day: checked_hours(hours) for day, hours in self.exceptions.items()})
         if min(self.buffer, self.minimum_notice, self.horizon) < timedelta(0):
             raise InvalidAvailability("The buffer, the notice and the horizon cannot be negative.")
 

@@ -2,7 +2,7 @@
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from difflib import SequenceMatcher
 from functools import lru_cache
 from importlib import resources
@@ -180,6 +180,13 @@ def local_to_utc(wall_time: datetime, tz_name: str) -> datetime:
             f"{wall_time:%H:%M} does not exist on {wall_time:%d %b %Y} in {tz_name} (the clocks change)."
         )
     return as_utc
+
+
+def start_of_day(day: date, tz_name: str) -> datetime:
+    """The first instant of `day` in `tz_name`, in UTC. Where the clocks skip midnight (spring
+    forward at 00:00), fold=0 reads it with the offset before the change, which is exactly the
+    instant the day starts (01:00 local); where midnight happens twice, fold=0 is the first."""
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
 
 
 def to_local(value: datetime, tz_name: str) -> datetime:

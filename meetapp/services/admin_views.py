@@ -13,8 +13,7 @@ milliseconds. An index on starts_at, or PostgreSQL's pg_trgm for the names, is t
 SQLite's lower() folds ASCII letters only, so there "ÉVA" is not found by "éva" (PostgreSQL finds it).
 """
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -22,6 +21,7 @@ from sqlalchemy import orm
 from meetapp.domain.accounts import MentorApproval
 from meetapp.domain.errors import InvalidRequest
 from meetapp.domain.scheduling import Role, SessionStatus
+from meetapp.domain.timeutil import start_of_day
 from meetapp.extensions import db
 from meetapp.models import AdminAction, MentoringSession, MentorProfile, SessionType, User
 from meetapp.services import admin_log
@@ -77,13 +77,6 @@ def day_bounds(first: date | None, last: date | None, tz_name: str) -> tuple[dat
         start_of_day(first, tz_name) if first else None,
         start_of_day(last + timedelta(days=1), tz_name) if last else None,
     )
-
-
-def start_of_day(day: date, tz_name: str) -> datetime:
-    """The first instant of `day` in `tz_name`, in UTC. Where the clocks skip midnight (spring
-    forward at 00:00), fold=0 reads it with the offset before the change, which is exactly the
-    instant the day starts (01:00 local); where midnight happens twice, fold=0 is the first."""
-    return datetime.combine(day, time(), tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
 
 
 # Sessions ------------------------------------------------------------------------------

@@ -16,7 +16,15 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from meetapp.domain.availability import WEEKDAYS, Availability, Hours, InvalidAvailability, free_slots, within_hours
+from meetapp.domain.availability import (
+    WEEKDAYS,
+    Availability,
+    Hours,
+    InvalidAvailability,
+    checked_hours,
+    free_slots,
+    within_hours,
+)
 from meetapp.domain.errors import InvalidRequest, OutsideAvailability
 from meetapp.domain.scheduling import ENDED_STATUSES
 from meetapp.domain.timeutil import is_timezone, to_local
@@ -173,8 +181,7 @@ def _read_hours(value: object, name: str, errors: dict[str, str]) -> tuple[Hours
             if not (isinstance(pair, list) and len(pair) == 2 and all(_short_ascii(text) for text in pair)):
                 raise InvalidAvailability('Give each stretch as ["09:00", "12:00"].')
             stretches.append(Hours.parse(*pair))
-        # Availability checks order and overlaps; build one for these hours alone.
-        return Availability("UTC", weekly={0: tuple(stretches)}).weekly[0]
+        return checked_hours(stretches)
     except InvalidAvailability as exc:
         errors[name] = str(exc)
         return None
@@ -215,10 +222,12 @@ def availability_of(profile: MentorProfile, own_timezone: str) -> Availability |
 
 def busy_times(mentor_id: int, start: datetime, end: datetime, *, also: int | None = None) -> list[tuple[datetime, datetime]]:
     """The live (pending or confirmed) sessions of the mentor, and of person `also`, overlapping `start`–`end`."""
-    people = [mentor_id] if also is None else [mentor_id, also]
+    theirs = MentoringSession.mentor_id == mentor_id
+    if also is not None:
+        theirs = sa.or_(theirs, MentoringSession.mentee_id == also)
     rows = db.session.execute(
         sa.select(MentoringSession.starts_at, MentoringSession.ends_at).where(
-            sa.or_(MentoringSession.mentor_id.in_(people), MentoringSession.mentee_id.in_(people)),
+            theirs,
             MentoringSession.status.not_in(ENDED_STATUSES),
             MentoringSession.starts_at < end,
             MentoringSession.ends_at > start,

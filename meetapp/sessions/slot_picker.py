@@ -7,10 +7,9 @@ picker's arguments strictly.
 """
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
-from meetapp.domain.timeutil import to_local
+from meetapp.domain.timeutil import start_of_day, to_local
 from meetapp.models import SessionType, User
 from meetapp.services import mentor_hours
 
@@ -60,25 +59,9 @@ def read_day(text: object) -> date | None:
         return date.min
 
 
-def day_start(day: date, tz_name: str) -> datetime:
-    """The first instant (UTC) of `day` in the zone: its midnight, the first one where midnight happens
-    twice, and the clocks' jump where midnight does not exist."""
-    zone = ZoneInfo(tz_name)
-    wall = datetime.combine(day, time())
-    candidates = sorted({wall.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)})
-    real = [instant for instant in candidates if instant.astimezone(zone).replace(tzinfo=None) == wall]
-    if real:
-        return real[0]
-    # Midnight falls in the gap: the day begins at the jump, between the two readings of it.
-    instant = candidates[0]
-    while instant.astimezone(zone).date() < day:
-        instant += timedelta(minutes=1)
-    return instant
-
-
 def day_bounds(day: date, tz_name: str) -> tuple[datetime, datetime]:
     """From the day's first instant to the next day's, in UTC."""
-    return day_start(day, tz_name), day_start(day + timedelta(days=1), tz_name)
+    return start_of_day(day, tz_name), start_of_day(day + timedelta(days=1), tz_name)
 
 
 def chosen_type(offered: list[SessionType], name: object, default: str) -> SessionType | None:
